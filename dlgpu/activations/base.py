@@ -1,0 +1,91 @@
+"""The activation interface: a NumPy path and a CUDA path for the same maths.
+
+Each activation ``g`` gives
+
+* ``forward_cpu(Z)``: ``A = g(Z)`` on NumPy, written over ``Z``;
+* ``backward_cpu(dA, A)``: ``dZ = dA * g'(Z)`` on NumPy, written over ``dA``;
+* ``cuda_forward``: a CUDA C++ expression of ``z`` giving ``g(z)``;
+* ``cuda_backward``: a CUDA C++ expression of ``dz`` (holding dA) and ``a``
+  giving ``dA * g'(z)``.
+
+The derivative is taken from the *output* ``A`` (as Chainer does), which is
+possible for every activation here, so the forward pass need not keep ``Z``.
+The public methods dispatch on the array kind: NumPy arrays use the
+``*_cpu`` methods, CuPy arrays use the fused kernels of
+:mod:`dlgpu.activations.kernels`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module, is_cupy_array
+
+
+class Activation:
+    """An activation ``g`` and its derivative, on NumPy and CUDA."""
+
+    name: str = ""
+    #: names of scalar parameters, passed to the CUDA kernels in this order
+    params: tuple[str, ...] = ()
+    #: CUDA C++ expression of ``z`` (type ``T``) giving ``g(z)``
+    cuda_forward: str = ""
+    #: CUDA C++ expression of ``dz`` (dA) and ``a`` (g(z)) giving ``dA * g'(z)``
+    cuda_backward: str = ""
+    #: device functions used by the expressions above
+    cuda_preamble: str = ""
+
+    # -- NumPy ---------------------------------------------------------------
+    def forward_cpu(self, Z: np.ndarray) -> np.ndarray:
+        """Overwrite ``Z`` with ``g(Z)`` and return it."""
+        raise NotImplementedError
+
+    def backward_cpu(self, dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """Overwrite ``dA`` with ``dA * g'(Z)``, computed from ``A = g(Z)``."""
+        raise NotImplementedError
+
+    # -- dispatch ------------------------------------------------------------
+    def param_values(self) -> tuple[float, ...]:
+        return tuple(float(getattr(self, p)) for p in self.params)
+
+    def __call__(self, Z):
+        """Return ``g(Z)`` as a new array of Z's kind and dtype."""
+        if is_cupy_array(Z):
+            from .kernels import get_kernel
+            return get_kernel(self, "forward")(Z, *self.param_values())
+        return self.forward_cpu(np.array(Z, copy=True))
+
+    def forward_bias_(self, A, b):
+        """Fused ``A <- g(A + b)`` in place.
+
+        A : (n_l, m), holding ``W A_prev`` on entry; b : (n_l, 1).
+        """
+        if is_cupy_array(A):
+            from .kernels import get_kernel
+            get_kernel(self, "forward_bias")(b, *self.param_values(), A)
+            return A
+        A += b
+        return self.forward_cpu(A)
+
+    def backward_(self, dA, A):
+        """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
+        if is_cupy_array(dA):
+            from .kernels import get_kernel
+            get_kernel(self, "backward")(A, *self.param_values(), dA)
+            return dA
+        return self.backward_cpu(dA, A)
+
+    def derivative(self, A):
+        """Return ``g'(Z)`` computed from ``A = g(Z)``, as a new array."""
+        return self.backward_(get_array_module(A).ones_like(A), A)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.params)
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return (type(self) is type(other)
+                and self.param_values() == other.param_values())
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.param_values()))

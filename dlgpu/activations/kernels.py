@@ -1,0 +1,118 @@
+"""CuPy elementwise kernels for the activations, built lazily and cached.
+
+Three kernels per activation, each type-generic in ``T`` (float32, float64):
+
+``forward_bias``  ``A <- g(A + b)``   in place on the GEMM output ``W A_prev``;
+                  b (n_l, 1) broadcasts over the m columns.
+``forward``       ``A = g(Z)``         into a new array.
+``backward``      ``dA <- dA * g'(A)`` in place: the dA buffer becomes dZ.
+
+The kernel text is held in :class:`KernelSpec` so that the exact operation
+and preamble handed to CuPy can also be compiled with NVRTC where no GPU is
+present (see :func:`render_cuda_source` and ``scripts/check_cuda_sources.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Activation
+
+KINDS = ("forward_bias", "forward", "backward")
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """The arguments of one ``cupy.ElementwiseKernel``."""
+
+    name: str
+    in_params: str
+    out_params: str
+    operation: str
+    preamble: str
+    scalars: tuple[str, ...]  # in_params passed as scalars, not arrays
+
+
+def kernel_spec(activation: Activation, kind: str) -> KernelSpec:
+    """The kernel of ``kind`` (one of :data:`KINDS`) for ``activation``."""
+    scalars = "".join(f", T {p}" for p in activation.params)
+    if kind == "forward_bias":
+        return KernelSpec(
+            name=f"dlgpu_{activation.name}_fwd_bias",
+            in_params="T b" + scalars, out_params="T a",
+            operation=f"const T z = a + b; a = {activation.cuda_forward};",
+            preamble=activation.cuda_preamble, scalars=activation.params)
+    if kind == "forward":
+        return KernelSpec(
+            name=f"dlgpu_{activation.name}_fwd",
+            in_params="T z" + scalars, out_params="T a",
+            operation=f"a = {activation.cuda_forward};",
+            preamble=activation.cuda_preamble, scalars=activation.params)
+    if kind == "backward":
+        return KernelSpec(
+            name=f"dlgpu_{activation.name}_bwd",
+            in_params="T a" + scalars, out_params="T dz",
+            operation=f"dz = {activation.cuda_backward};",
+            preamble=activation.cuda_preamble, scalars=activation.params)
+    raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
+
+
+_cache: dict = {}
+
+
+def get_kernel(activation: Activation, kind: str):
+    """The compiled-on-first-call ``cupy.ElementwiseKernel`` for this spec."""
+    spec = kernel_spec(activation, kind)
+    kernel = _cache.get(spec)
+    if kernel is None:
+        import cupy
+        kernel = cupy.ElementwiseKernel(
+            spec.in_params, spec.out_params, spec.operation,
+            name=spec.name, preamble=spec.preamble)
+        _cache[spec] = kernel
+    return kernel
+
+
+_CTYPES = {"float32": "float", "float64": "double"}
+
+
+def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
+    """A standalone CUDA translation unit equivalent to what CuPy generates.
+
+    Like CuPy, each array input is bound as ``const T &x = _raw_x[i]``, each
+    output as ``T &y = _raw_y[i]``, scalars are passed by value, ``T`` is a
+    typedef, and the preamble comes first.
+    """
+    args, binds = [], []
+    for param in spec.in_params.split(","):
+        ctype, pname = param.split()
+        if pname in spec.scalars:
+            args.append(f"const {ctype} {pname}")
+        else:
+            args.append(f"const {ctype}* __restrict__ _raw_{pname}")
+            binds.append(f"const {ctype} &{pname} = _raw_{pname}[i];")
+    for param in spec.out_params.split(","):
+        ctype, pname = param.split()
+        args.append(f"{ctype}* _raw_{pname}")
+        binds.append(f"{ctype} &{pname} = _raw_{pname}[i];")
+    body = "\n        ".join(binds + [spec.operation])
+    return f"""typedef {_CTYPES[dtype]} T;
+{spec.preamble}
+extern "C" __global__ void {spec.name}({', '.join(args)}, const long long _n) {{
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < _n;
+         i += (long long)blockDim.x * gridDim.x) {{
+        {body}
+    }}
+}}
+"""
+
+
+def all_cuda_sources(dtypes=("float32", "float64")):
+    """Yield ``(kernel name, dtype, source)`` for every kernel in the package."""
+    from . import ACTIVATIONS
+    for cls in ACTIVATIONS.values():
+        activation = cls()
+        for kind in KINDS:
+            spec = kernel_spec(activation, kind)
+            for dtype in dtypes:
+                yield spec.name, dtype, render_cuda_source(spec, dtype)

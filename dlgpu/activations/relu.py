@@ -1,0 +1,23 @@
+"""ReLU: ``g(z) = max(0, z)``, ``g'(z) = 1 if z > 0 else 0``.
+
+NOTE: the derivative at ``z = 0`` is taken as 0, as in the course
+(``dZ[Z <= 0] = 0``).  From the output, ``a > 0`` exactly when ``z > 0``.
+"""
+
+import numpy as np
+
+from .base import Activation
+
+
+class ReLU(Activation):
+    name = "relu"
+    cuda_forward = "(z > T(0) ? z : T(0))"
+    cuda_backward = "(a > T(0) ? dz : T(0))"
+
+    def forward_cpu(self, Z):
+        # maximum() propagates NaN, so a diverged run stays visible.
+        return np.maximum(Z, 0, out=Z)
+
+    def backward_cpu(self, dA, A):
+        np.copyto(dA, 0, where=A <= 0)
+        return dA

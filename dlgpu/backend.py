@@ -1,0 +1,189 @@
+"""Array backend selection: CuPy on an NVIDIA GPU, NumPy everywhere else.
+
+The backend is chosen once, from ``DLGPU_BACKEND`` (``auto``, ``numpy`` or
+``cupy``, read at import), and can be changed in code with
+:func:`set_backend`.  ``auto`` is resolved lazily, on first use, so that
+``import dlgpu`` never initialises CUDA.
+
+``auto`` uses CuPy only if it imports, a CUDA device is present and a small
+kernel actually compiles and runs; otherwise it falls back to NumPy with one
+:class:`~dlgpu.errors.BackendFallbackWarning` saying why.  An explicit
+``cupy`` never falls back: it raises :class:`~dlgpu.errors.BackendError`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from types import ModuleType
+
+import numpy as np
+
+from .errors import BackendError, BackendFallbackWarning
+
+VALID_BACKENDS = ("auto", "numpy", "cupy")
+ENV_VAR = "DLGPU_BACKEND"
+INSTALL_HINT = (
+    "install the CuPy build matching your CUDA driver: "
+    "pip install 'dlgpu[cuda12]' (CUDA 12.x) or 'dlgpu[cuda13]' (CUDA 13.x)"
+)
+
+_requested: str = "auto"          # what the user asked for
+_module: ModuleType | None = None  # the resolved array module, or None
+_fallback_reason: str | None = None
+_warned: set[str] = set()
+
+
+def _parse_name(name: object, source: str) -> str:
+    if not isinstance(name, str) or name.strip().lower() not in VALID_BACKENDS:
+        raise ValueError(
+            f"unknown backend {name!r} in {source}; "
+            f"valid backends are {', '.join(VALID_BACKENDS)}"
+        )
+    return name.strip().lower()
+
+
+def _describe_cuda_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if "InsufficientDriver" in text:
+        return ("the NVIDIA driver is missing or too old for this CuPy build "
+                f"({text}); update the driver or install the CuPy build for "
+                "its CUDA version")
+    if "NoDevice" in text:
+        return f"no CUDA device was found ({text})"
+    return f"the CUDA runtime failed ({text})"
+
+
+def probe_cupy() -> tuple[ModuleType | None, str | None]:
+    """Check, step by step, whether CuPy can run here.
+
+    Returns
+    -------
+    (cupy, None) when CuPy works, else (None, reason), where ``reason`` names
+    the check that failed: import, device count, or running a test kernel.
+    """
+    try:
+        import cupy
+    except ImportError as exc:
+        return None, f"CuPy is not installed ({exc}); {INSTALL_HINT}"
+    except Exception as exc:  # a broken install can raise anything on import
+        return None, (f"CuPy failed to import ({type(exc).__name__}: {exc}); "
+                      f"{INSTALL_HINT}")
+    try:
+        n_devices = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:
+        return None, _describe_cuda_error(exc)
+    if n_devices < 1:
+        return None, "no CUDA device was found (device count is 0)"
+    try:
+        # A user kernel goes through NVRTC, as dlgpu's activation kernels do.
+        double = cupy.ElementwiseKernel("T x", "T y", "y = x + x", "dlgpu_probe")
+        x = cupy.arange(8, dtype=cupy.float32)
+        if not bool((double(x) == 2 * x).all()):
+            return None, "a test kernel ran on the GPU but returned wrong values"
+    except Exception as exc:
+        return None, ("a test kernel failed to compile or run on the GPU "
+                      f"({type(exc).__name__}: {exc})")
+    return cupy, None
+
+
+def _resolve(name: str) -> tuple[ModuleType, str | None]:
+    if name == "numpy":
+        return np, None
+    cupy, reason = probe_cupy()
+    if cupy is not None:
+        return cupy, None
+    if name == "cupy":
+        raise BackendError(f"the 'cupy' backend was requested but cannot run: "
+                           f"{reason}")
+    return np, reason
+
+
+def set_backend(name: str) -> str:
+    """Select the array backend: ``"auto"``, ``"numpy"`` or ``"cupy"``.
+
+    Returns the backend now in use (``"numpy"`` or ``"cupy"``).  Raises
+    ``ValueError`` for an unknown name and :class:`BackendError` when
+    ``"cupy"`` cannot run (the previous backend then stays active).
+    """
+    global _requested, _module, _fallback_reason
+    name = _parse_name(name, "set_backend()")
+    module, reason = _resolve(name)
+    _requested, _module, _fallback_reason = name, module, reason
+    if reason is not None and reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(f"dlgpu is using NumPy because CuPy cannot run: {reason}",
+                      BackendFallbackWarning, stacklevel=2)
+    return get_backend()
+
+
+def _active() -> ModuleType:
+    if _module is None:
+        try:
+            set_backend(_requested)
+        except BackendError as exc:
+            raise BackendError(f"{exc} (set by {ENV_VAR}={_requested})") from None
+    return _module
+
+
+def get_backend() -> str:
+    """Return the name of the active backend, ``"numpy"`` or ``"cupy"``."""
+    return "cupy" if _active() is not np else "numpy"
+
+
+def get_backend_module() -> ModuleType:
+    """Return the active array module (``numpy`` or ``cupy``)."""
+    return _active()
+
+
+def fallback_reason() -> str | None:
+    """Why ``auto`` chose NumPy, or ``None`` if it did not fall back."""
+    _active()
+    return _fallback_reason
+
+
+def requested_backend() -> str:
+    """The backend asked for: ``"auto"``, ``"numpy"`` or ``"cupy"``."""
+    return _requested
+
+
+def is_cupy_array(x: object) -> bool:
+    cupy = sys.modules.get("cupy")
+    return cupy is not None and isinstance(x, getattr(cupy, "ndarray", ()))
+
+
+def get_array_module(*arrays: object) -> ModuleType:
+    """Return ``cupy`` if any argument is a CuPy array, else ``numpy``.
+
+    Like ``cupy.get_array_module``, but never imports CuPy.
+    """
+    for x in arrays:
+        if is_cupy_array(x):
+            return sys.modules["cupy"]
+    return np
+
+
+def to_numpy(x: object) -> np.ndarray:
+    """Return ``x`` as a NumPy array, copying it from the GPU if needed."""
+    if is_cupy_array(x):
+        return x.get()
+    return np.asarray(x)
+
+
+def to_device(x: object, dtype: object = None):
+    """Return ``x`` as an array of the active backend (no copy if already there)."""
+    xp = _active()
+    if xp is np:
+        return np.asarray(to_numpy(x), dtype=dtype)
+    return xp.asarray(x, dtype=dtype)
+
+
+def synchronize() -> None:
+    """Wait for all queued GPU work on the current device (no-op on NumPy)."""
+    xp = _active()
+    if xp is not np:
+        xp.cuda.Device().synchronize()
+
+
+_requested = _parse_name(os.environ.get(ENV_VAR, "auto"), f"the {ENV_VAR} environment variable")

@@ -1,0 +1,75 @@
+"""The one-hidden-layer tanh network of the planar-data exercise (course 1, week 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module, to_device
+from .activations import sigmoid, tanh
+from .deep import compute_cost, update_parameters
+
+
+def layer_sizes(X, Y, n_h=4):
+    """``(n_x, n_h, n_y)`` for X : (n_x, m) and Y : (n_y, m)."""
+    return X.shape[0], n_h, Y.shape[0]
+
+
+def _initialize(n_x, n_h, n_y, seed=2):
+    rng = np.random.RandomState(seed)
+    W1 = rng.randn(n_h, n_x) * 0.01
+    W2 = rng.randn(n_y, n_h) * 0.01
+    return {"W1": to_device(W1), "b1": to_device(np.zeros((n_h, 1))),
+            "W2": to_device(W2), "b2": to_device(np.zeros((n_y, 1)))}
+
+
+def forward_propagation(X, parameters):
+    """Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2).
+
+    Returns ``(A2, cache)`` with cache ``{"Z1", "A1", "Z2", "A2"}``.
+    """
+    xp = get_array_module(X, parameters["W1"])
+    Z1 = xp.matmul(parameters["W1"], X) + parameters["b1"]
+    A1, _ = tanh(Z1)
+    Z2 = xp.matmul(parameters["W2"], A1) + parameters["b2"]
+    A2, _ = sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def backward_propagation(parameters, cache, X, Y):
+    """Gradients ``{"dW1", "db1", "dW2", "db2"}``; tanh' = 1 - A1^2."""
+    xp = get_array_module(X, parameters["W1"])
+    m = X.shape[1]
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = xp.matmul(dZ2, A1.T) / m
+    db2 = xp.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = xp.matmul(parameters["W2"].T, dZ2) * (1 - A1 ** 2)
+    dW1 = xp.matmul(dZ1, X.T) / m
+    db1 = xp.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.2):
+    """Train the planar network: W = randn * 0.01 (seed 2), b = 0, learning rate 1.2.
+
+    Prints ``Cost after iteration i: c`` every 1000 iterations when
+    ``print_cost``.  Returns the parameters.
+    """
+    X, Y = to_device(X, "float64"), to_device(Y, "float64")
+    n_x, _, n_y = layer_sizes(X, Y)
+    parameters = _initialize(n_x, n_h, n_y)
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if print_cost and i % 1000 == 0:
+            print("Cost after iteration %i: %f" % (i, cost))
+    return parameters
+
+
+def planar_predict(parameters, X):
+    """The planar exercise's ``predict(parameters, X)``: 1 where A2 > 0.5."""
+    X = to_device(X, "float64")
+    A2, _ = forward_propagation(X, parameters)
+    return A2 > 0.5

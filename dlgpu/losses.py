@@ -1,0 +1,39 @@
+"""Binary cross-entropy, in forms that stay finite at the extremes.
+
+J = -(1/m) * sum( Y log(A) + (1 - Y) log(1 - A) ),  A = sigmoid(Z).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import get_array_module
+
+
+def binary_cross_entropy_from_logits(Z, Y):
+    """Cost from the output layer's pre-activation Z, exact for any finite Z.
+
+    Uses ``max(z, 0) - z y + log(1 + exp(-|z|))``, which equals the loss of
+    ``sigmoid(z)`` but never takes the log of 0 or exponentiates a large
+    number.  Z, Y : (1, m).  Returns a 0-d array on Z's backend.
+    """
+    xp = get_array_module(Z)
+    loss = xp.maximum(Z, 0)
+    loss -= Z * Y
+    loss += xp.log1p(xp.exp(-xp.abs(Z)))
+    return loss.sum() / Z.dtype.type(Z.shape[1])
+
+
+def binary_cross_entropy(AL, Y):
+    """Cost from probabilities AL, as the course writes it.
+
+    Only the values exactly 0 and exactly 1, where a log is infinite, are
+    moved inward (to the smallest normal number and the largest number below
+    1); every other AL gives the course's value unchanged.  AL, Y : (1, m).
+    Returns a 0-d array on AL's backend.
+    """
+    xp = get_array_module(AL)
+    info = np.finfo(AL.dtype)
+    AL = xp.clip(AL, info.tiny, 1 - info.epsneg)
+    m = AL.shape[1]
+    return -(Y * xp.log(AL) + (1 - Y) * xp.log(1 - AL)).sum() / AL.dtype.type(m)

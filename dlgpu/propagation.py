@@ -1,0 +1,81 @@
+"""Vectorized forward and backward propagation for an L-layer network.
+
+Notation of the course: X = A[0] is (n_x, m), W[l] is (n_l, n_{l-1}),
+b[l] is (n_l, 1), Z[l] = W[l] A[l-1] + b[l], A[l] = g[l](Z[l]).  Hidden
+layers use one activation, the output layer a sigmoid, and the cost is the
+binary cross-entropy.  The code is backend-agnostic: the array module comes
+from the arrays, and the activations dispatch to NumPy or CUDA kernels.
+"""
+
+from __future__ import annotations
+
+from .activations import Activation
+from .backend import get_array_module
+from .losses import binary_cross_entropy_from_logits
+
+
+def n_layers(parameters: dict) -> int:
+    return len(parameters) // 2
+
+
+def forward(parameters: dict, X, hidden: Activation, output: Activation,
+            keep_cache: bool = True):
+    """Run the network on X.
+
+    Returns ``(AL, ZL, cache)``: AL and ZL are (n_L, m); ``cache`` is the list
+    ``[A0, A1, ..., A_{L-1}]`` of layer inputs, all that backward needs (each
+    hidden derivative is computed from its layer's output), or ``None`` when
+    ``keep_cache`` is false.
+    """
+    xp = get_array_module(X)
+    L = n_layers(parameters)
+    A = X
+    cache = [X] if keep_cache else None
+    for l in range(1, L):
+        # Z = W A_prev, then A = g(Z + b) in place: one fused kernel on CUDA.
+        A = hidden.forward_bias_(xp.matmul(parameters[f"W{l}"], A), parameters[f"b{l}"])
+        if keep_cache:
+            cache.append(A)
+    ZL = xp.matmul(parameters[f"W{L}"], A)
+    ZL += parameters[f"b{L}"]
+    return output(ZL), ZL, cache
+
+
+def backward(parameters: dict, cache: list, AL, Y, hidden: Activation) -> dict:
+    """Gradients of the cross-entropy cost: ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
+
+    With a sigmoid output and cross-entropy, dZ[L] = A[L] - Y.  The 1/m of
+    every gradient is folded into dZ[L] once; it then flows through
+    dA[l-1] = W[l]^T dZ[l] and dZ[l-1] = dA[l-1] * g'(Z[l-1]) linearly.
+    dA[0] is never computed.
+    """
+    xp = get_array_module(AL)
+    L = n_layers(parameters)
+    m = AL.shape[1]
+    dZ = AL - Y
+    dZ *= dZ.dtype.type(1.0 / m)
+    grads = {}
+    for l in range(L, 0, -1):
+        A_prev = cache[l - 1]
+        grads[f"dW{l}"] = xp.matmul(dZ, A_prev.T)
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+        if l > 1:
+            dA_prev = xp.matmul(parameters[f"W{l}"].T, dZ)
+            dZ = hidden.backward_(dA_prev, A_prev)
+    return grads
+
+
+def cost(ZL, Y):
+    """Cross-entropy cost of the network whose output pre-activation is ZL."""
+    return binary_cross_entropy_from_logits(ZL, Y)
+
+
+def update_parameters_(parameters: dict, grads: dict, learning_rate: float) -> None:
+    """Gradient descent in place: W[l] -= alpha dW[l], b[l] -= alpha db[l].
+
+    The gradients are scaled in place, so ``grads`` is consumed.
+    """
+    for key, value in parameters.items():
+        step = grads["d" + key]
+        step *= step.dtype.type(learning_rate)
+        value -= step

@@ -1,0 +1,126 @@
+"""Checks of hyperparameters and data, with messages a user can act on.
+
+Data checks run on the host when the data is on the host, so a mistake is
+reported before any GPU work; CuPy data is checked where it lives.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .backend import get_array_module, is_cupy_array, to_numpy
+from .errors import InvalidDataError
+
+DTYPES = ("float32", "float64")
+
+
+def check_layer_dims(layer_dims) -> list[int]:
+    """``[n_0, n_1, ..., n_L]``: at least two positive integers."""
+    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+        raise TypeError(f"layer_dims must be a list of layer sizes like [n_x, ..., 1], "
+                        f"got {layer_dims!r}")
+    if len(layer_dims) < 2:
+        raise ValueError(f"layer_dims needs at least an input and an output size, "
+                         f"got {list(layer_dims)!r}")
+    dims = []
+    for l, n in enumerate(layer_dims):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"layer_dims[{l}] must be an integer, got {n!r}")
+        if n < 1:
+            raise ValueError(f"layer_dims[{l}] must be >= 1, got {n}")
+        dims.append(int(n))
+    return dims
+
+
+def check_positive_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    return float(value)
+
+
+def check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def check_seed(seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def check_dtype(dtype) -> str:
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return name
+
+
+def _as_array(x, name: str):
+    if is_cupy_array(x):
+        return x
+    if x is None:
+        raise InvalidDataError(f"{name} is None; expected a 2-D array")
+    return np.asarray(x)
+
+
+def check_X(X, n_x: int | None = None, name: str = "X"):
+    """X : (n_x, m), numeric, finite, at least one example and one feature.
+
+    Returns X as an array (NumPy or CuPy, as given), not copied.
+    """
+    X = _as_array(X, name)
+    if X.ndim != 2:
+        hint = (" (a single example is a column: reshape it to (n_x, 1))"
+                if X.ndim == 1 else "")
+        raise InvalidDataError(f"{name} must be 2-D with shape (n_x, m), one example per "
+                               f"column; got {X.ndim}-D shape {X.shape}{hint}")
+    if X.dtype.kind not in "biuf":
+        raise InvalidDataError(f"{name} must hold real numbers (bool, int or float); "
+                               f"got dtype {X.dtype}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise InvalidDataError(f"{name} is empty: shape {X.shape} (need n_x >= 1 "
+                               f"features and m >= 1 examples)")
+    if n_x is not None and X.shape[0] != n_x:
+        raise InvalidDataError(
+            f"{name} has {X.shape[0]} features (rows) but the network's input layer "
+            f"has layer_dims[0] = {n_x}; {name} must be (n_x, m) with examples as columns"
+            + (" (did you pass the transpose?)" if X.shape[1] == n_x else ""))
+    if X.dtype.kind == "f":
+        xp = get_array_module(X)
+        if not bool(xp.isfinite(X).all()):
+            n_bad = int((~xp.isfinite(X)).sum())
+            raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+    return X
+
+
+def check_Y(Y, m: int, name: str = "Y"):
+    """Y : (1, m) of labels in {0, 1}.  Returns Y as an array, not copied."""
+    Y = _as_array(Y, name)
+    if Y.ndim != 2 or Y.shape[0] != 1:
+        hint = " (reshape it with Y.reshape(1, -1))" if Y.ndim == 1 else ""
+        raise InvalidDataError(f"{name} must have shape (1, m); got shape {Y.shape}{hint}")
+    if Y.shape[1] != m:
+        raise InvalidDataError(f"X has m = {m} examples (columns) but {name} has "
+                               f"{Y.shape[1]}; they must match")
+    if Y.dtype.kind not in "biuf":
+        raise InvalidDataError(f"{name} must hold labels 0 and 1; got dtype {Y.dtype}")
+    bad = ~((Y == 0) | (Y == 1))
+    if bool(bad.any()):
+        examples = to_numpy(Y[bad][:3]).tolist()
+        raise InvalidDataError(f"{name} must hold only the labels 0 and 1; found "
+                               f"{int(bad.sum())} other value(s), e.g. {examples}")
+    return Y

@@ -1,0 +1,165 @@
+"""Backend selection: names, auto fallback, explicit requests, helpers."""
+
+import os
+import subprocess
+import sys
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import dlgpu
+from dlgpu import backend
+from dlgpu.errors import BackendError, BackendFallbackWarning
+
+from .conftest import HAS_CUPY, needs_cupy
+
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    """Make ``import cupy`` fail, as on a machine without CuPy."""
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(backend, "_warned", set())
+
+
+@pytest.fixture
+def broken_cupy(monkeypatch):
+    """A CuPy whose runtime says the driver is too old."""
+    fake = types.ModuleType("cupy")
+
+    def device_count():
+        raise RuntimeError("cudaErrorInsufficientDriver: CUDA driver version is "
+                           "insufficient for CUDA runtime version")
+
+    fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=device_count))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backend, "_warned", set())
+
+
+@pytest.fixture
+def deviceless_cupy(monkeypatch):
+    fake = types.ModuleType("cupy")
+    fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 0))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backend, "_warned", set())
+
+
+def test_numpy_backend_is_numpy():
+    assert dlgpu.set_backend("numpy") == "numpy"
+    assert dlgpu.get_backend() == "numpy"
+    assert backend.get_backend_module() is np
+
+
+@pytest.mark.parametrize("name", ["torch", "", "gpu", None, 3])
+def test_unknown_name_lists_valid_ones(name):
+    with pytest.raises(ValueError, match="auto, numpy, cupy"):
+        dlgpu.set_backend(name)
+    assert dlgpu.get_backend() == "numpy"  # unchanged
+
+
+def test_names_are_case_insensitive():
+    assert dlgpu.set_backend(" NumPy ") == "numpy"
+
+
+def test_auto_without_cupy_falls_back_with_one_warning(no_cupy):
+    with pytest.warns(BackendFallbackWarning, match="CuPy is not installed"):
+        assert dlgpu.set_backend("auto") == "numpy"
+    assert "not installed" in backend.fallback_reason()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dlgpu.set_backend("auto") == "numpy"  # the same reason is not repeated
+
+
+def test_explicit_cupy_without_cupy_raises(no_cupy):
+    with pytest.raises(BackendError, match="not installed.*pip install 'dlgpu\\[cuda12\\]'"):
+        dlgpu.set_backend("cupy")
+    assert dlgpu.get_backend() == "numpy"  # no silent switch, previous backend kept
+    assert issubclass(BackendError, RuntimeError)
+
+
+def test_old_driver_is_named(broken_cupy):
+    with pytest.warns(BackendFallbackWarning, match="driver is missing or too old"):
+        assert dlgpu.set_backend("auto") == "numpy"
+    with pytest.raises(BackendError, match="too old"):
+        dlgpu.set_backend("cupy")
+
+
+def test_no_device_is_named(deviceless_cupy):
+    with pytest.raises(BackendError, match="no CUDA device"):
+        dlgpu.set_backend("cupy")
+
+
+def test_cupy_that_fails_to_import(monkeypatch):
+    class Exploding(types.ModuleType):
+        def __getattr__(self, name):
+            raise OSError("libcudart.so.12: cannot open shared object file")
+
+    # A module object whose attribute access fails stands in for a broken install.
+    monkeypatch.setitem(sys.modules, "cupy", Exploding("cupy"))
+    monkeypatch.setattr(backend, "_warned", set())
+    with pytest.raises(BackendError, match="libcudart"):
+        dlgpu.set_backend("cupy")
+
+
+def _run(code, env_backend):
+    env = {**os.environ, "DLGPU_BACKEND": env_backend,
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_env_variable_is_read_at_import():
+    out = _run("import dlgpu; print(dlgpu.get_backend())", "numpy")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "numpy"
+    assert "Warning" not in out.stderr
+
+
+def test_env_variable_unknown_name_fails_loudly():
+    out = _run("import dlgpu", "tensorflow")
+    assert out.returncode != 0
+    assert "unknown backend 'tensorflow'" in out.stderr and "DLGPU_BACKEND" in out.stderr
+
+
+@pytest.mark.skipif(HAS_CUPY, reason="this machine can run CuPy")
+def test_env_cupy_on_gpu_less_machine_raises_on_use():
+    out = _run("import dlgpu\ntry:\n    dlgpu.get_backend()\nexcept dlgpu.BackendError as e:"
+               "\n    print('BackendError', e)", "cupy")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("BackendError") and "DLGPU_BACKEND=cupy" in out.stdout
+
+
+@pytest.mark.skipif(HAS_CUPY, reason="this machine can run CuPy")
+def test_auto_on_gpu_less_machine_imports_and_trains():
+    code = ("import numpy as np, dlgpu\n"
+            "X = np.random.RandomState(0).randn(2, 20); Y = (X[:1] > 0).astype(float)\n"
+            "m = dlgpu.DeepNN([2, 3, 1], num_iterations=5).fit(X, Y)\n"
+            "print(dlgpu.get_backend(), type(m.predict(X)).__module__)")
+    out = _run(code, "auto")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["numpy", "numpy"]
+    assert "BackendFallbackWarning" in out.stderr
+
+
+def test_helpers_on_numpy():
+    x = np.arange(6.0).reshape(2, 3)
+    assert dlgpu.get_array_module(x) is np
+    assert dlgpu.get_array_module() is np
+    assert dlgpu.to_numpy(x) is x
+    assert dlgpu.to_device(x) is x
+    assert dlgpu.to_device([1, 2], dtype="float32").dtype == np.float32
+    dlgpu.synchronize()
+
+
+@needs_cupy
+def test_helpers_on_cupy():
+    import cupy
+    dlgpu.set_backend("cupy")
+    x = np.arange(6.0).reshape(2, 3)
+    d = dlgpu.to_device(x)
+    assert isinstance(d, cupy.ndarray)
+    assert dlgpu.get_array_module(x, d) is cupy
+    np.testing.assert_array_equal(dlgpu.to_numpy(d), x)
+    dlgpu.synchronize()
+    assert dlgpu.get_backend() == "cupy"
