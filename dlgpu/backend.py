@@ -114,8 +114,17 @@ def set_backend(name: str) -> str:
     if reason is not None and reason not in _warned:
         _warned.add(reason)
         warnings.warn(f"dlgpu is using NumPy because CuPy cannot run: {reason}",
-                      BackendFallbackWarning, stacklevel=2)
+                      BackendFallbackWarning, stacklevel=_caller_stacklevel())
     return get_backend()
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel of the first frame outside dlgpu, so warnings point at user code."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _active() -> ModuleType:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 
 from . import __version__, backend
-from .errors import BackendError
+from .errors import BackendError, BackendFallbackWarning
 
 
 def _layers(text: str) -> list[int]:
@@ -48,8 +49,13 @@ def _train(args) -> int:
     model = DeepNN([X.shape[0], *args.hidden, 1], hidden_activation=args.activation,
                    learning_rate=args.learning_rate, num_iterations=args.iterations,
                    init=args.init, seed=args.seed, dtype=args.dtype, verbose=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BackendFallbackWarning)  # said below, in one line
+        name = backend.get_backend()
+    reason = backend.fallback_reason()
     print(f"dlgpu {__version__}: training {model.layer_dims} on the planar data "
-          f"(m = {X.shape[1]}) with the {backend.get_backend()} backend, {args.dtype}")
+          f"(m = {X.shape[1]}) with the {name} backend, {args.dtype}"
+          + (f"\n(CuPy unavailable: {reason})" if reason else ""))
     start = time.perf_counter()
     model.fit(X, Y)
     backend.synchronize()
@@ -62,7 +68,9 @@ def _train(args) -> int:
 
 def _info(args) -> int:
     import numpy as np
-    name = backend.get_backend()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BackendFallbackWarning)  # printed below
+        name = backend.get_backend()
     print(f"dlgpu {__version__}")
     print(f"backend: {name} (requested: {backend.requested_backend()})")
     print(f"numpy: {np.__version__}")
@@ -79,10 +87,11 @@ def _info(args) -> int:
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("train", "info", "-h", "--help", "--version"):
+        argv = ["train", *argv]  # train is the default command
     args = parser.parse_args(argv)
-    command = args.command or "train"
-    if command == "train" and not hasattr(args, "hidden"):
-        args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
+    command = args.command
     try:
         if getattr(args, "backend", None):
             backend.set_backend(args.backend)

@@ -156,7 +156,7 @@ def test_numpy_dtype_objects_are_accepted():
     (np.zeros(3), np.zeros((1, 3)), "must be 2-D.*reshape it to \\(n_x, 1\\)"),
     (np.zeros((3, 2, 2)), np.zeros((1, 2)), "must be 2-D"),
     (np.full((3, 4), np.nan), np.zeros((1, 4)), "NaN or infinite"),
-    (np.array([[1.0, np.inf, 0, 0]] * 3), np.zeros((1, 4)), "1 NaN or infinite"),
+    (np.array([[1.0, np.inf, 0, 0]] * 3), np.zeros((1, 4)), "3 NaN or infinite"),
     (np.zeros((3, 0)), np.zeros((1, 0)), "empty"),
     (np.zeros((4, 5)), np.zeros((1, 5)), "4 features.*layer_dims\\[0\\] = 3"),
     (np.zeros((5, 3)), np.zeros((1, 5)), "did you pass the transpose"),

@@ -21,14 +21,16 @@ __device__ __forceinline__ T dlgpu_sigmoid(T z) {
     cuda_backward = "dz * a * (T(1) - a)"
 
     def forward_cpu(self, Z):
-        negative = Z < 0
-        e = np.abs(Z)
-        np.negative(e, out=e)
+        # The same two branches without a masked (slow, scalar) NumPy loop:
+        # g(z) = exp(min(z, 0)) / (1 + exp(-|z|)); neither exp can overflow.
+        denominator = np.abs(Z)
+        np.negative(denominator, out=denominator)
         with np.errstate(under="ignore"):
-            np.exp(e, out=e)
-        np.add(e, 1, out=Z)
-        np.reciprocal(Z, out=Z)
-        np.multiply(Z, e, out=Z, where=negative)
+            np.exp(denominator, out=denominator)
+            denominator += 1
+            np.minimum(Z, 0, out=Z)
+            np.exp(Z, out=Z)
+        Z /= denominator
         return Z
 
     def backward_cpu(self, dA, A):

@@ -6,32 +6,25 @@ Caches are the course's tuples: ``linear_cache = (A_prev, W, b)``,
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..backend import get_array_module, to_device
+from ..initializers import initialize
 from ..losses import binary_cross_entropy
 from .activations import BACKWARD, FORWARD, check_activation
 
 
-def _draw(layer_dims, scale, seed):
-    """W[l] = randn(n_l, n_{l-1}) * scale(n_{l-1}), b[l] = 0, drawn on the host."""
-    rng = np.random.RandomState(seed)
-    parameters = {}
-    for l in range(1, len(layer_dims)):
-        W = rng.randn(layer_dims[l], layer_dims[l - 1]) * scale(layer_dims[l - 1])
-        parameters[f"W{l}"] = to_device(W)
-        parameters[f"b{l}"] = to_device(np.zeros((layer_dims[l], 1)))
-    return parameters
+def draw_parameters(layer_dims, init, seed):
+    """Float64 parameters drawn on the host, then moved to the active backend."""
+    return {k: to_device(v) for k, v in initialize(list(layer_dims), init, seed).items()}
 
 
 def initialize_parameters(n_x, n_h, n_y):
     """Two-layer parameters: W = randn * 0.01 with seed 1, b = 0."""
-    return _draw([n_x, n_h, n_y], lambda n_prev: 0.01, seed=1)
+    return draw_parameters([n_x, n_h, n_y], "small", seed=1)
 
 
 def initialize_parameters_deep(layer_dims):
     """L-layer parameters: W[l] = randn / sqrt(n_{l-1}) with seed 1, b = 0."""
-    return _draw(layer_dims, lambda n_prev: 1 / np.sqrt(n_prev), seed=1)
+    return draw_parameters(layer_dims, "course", seed=1)
 
 
 def linear_forward(A, W, b):

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..backend import get_array_module, to_device
 from .activations import sigmoid, tanh
-from .deep import compute_cost, update_parameters
+from .deep import compute_cost, draw_parameters, update_parameters
 
 
 def layer_sizes(X, Y, n_h=4):
     """``(n_x, n_h, n_y)`` for X : (n_x, m) and Y : (n_y, m)."""
     return X.shape[0], n_h, Y.shape[0]
-
-
-def _initialize(n_x, n_h, n_y, seed=2):
-    rng = np.random.RandomState(seed)
-    W1 = rng.randn(n_h, n_x) * 0.01
-    W2 = rng.randn(n_y, n_h) * 0.01
-    return {"W1": to_device(W1), "b1": to_device(np.zeros((n_h, 1))),
-            "W2": to_device(W2), "b2": to_device(np.zeros((n_y, 1)))}
 
 
 def forward_propagation(X, parameters):
@@ -57,7 +47,7 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.
     """
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     n_x, _, n_y = layer_sizes(X, Y)
-    parameters = _initialize(n_x, n_h, n_y)
+    parameters = draw_parameters([n_x, n_h, n_y], "small", seed=2)
     for i in range(num_iterations):
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)

@@ -135,7 +135,7 @@ def test_registry_errors():
         get_activation("relu", slope=0.1)
     with pytest.raises(TypeError, match="name"):
         get_activation(3)
-    for bad in (-0.1, float("nan"), float("inf")):
+    for bad in (-0.1, 1.5, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="slope"):
             LeakyReLU(bad)
     with pytest.raises(TypeError, match="slope"):
