@@ -136,25 +136,39 @@ class DeepNN:
         return self
 
     # -- inference --------------------------------------------------------------
-    def predict_proba(self, X):
-        """P(y = 1 | x) for each column of X : (n_x, m); returns (1, m) of X's kind."""
+    def _validated(self, X, Y=None):
+        """X (and Y) checked, then as arrays of the model's backend and dtype."""
         self._xp()
         X = check_X(X, self.layer_dims[0])
-        AL, _, _ = propagation.forward(self.parameters_, self._to_model(X), self.hidden,
-                                       self.output, keep_cache=False)
-        return _like(AL, X)
+        if Y is not None:
+            Y = self._to_model(check_Y(Y, X.shape[1]))
+        return self._to_model(X), Y
+
+    def _output(self, X):
+        """(AL, ZL) for an already validated X; keeps no cache."""
+        AL, ZL, _ = propagation.forward(self.parameters_, X, self.hidden, self.output,
+                                        keep_cache=False)
+        return AL, ZL
+
+    def predict_proba(self, X):
+        """P(y = 1 | x) for each column of X : (n_x, m); returns (1, m) of X's kind."""
+        return _like(self._output(self._validated(X)[0])[0], X)
 
     def predict(self, X):
         """Labels 0/1 (int64), shape (1, m), of X's kind: 1 where P(y = 1 | x) > 0.5."""
-        proba = self.predict_proba(X)
-        return (proba > 0.5).astype(np.int64)
+        AL, _ = self._output(self._validated(X)[0])
+        return _like((AL > 0.5).astype(np.int64), X)
 
     def score(self, X, Y) -> float:
         """Accuracy of ``predict(X)`` against Y : (1, m), in [0, 1]."""
-        X = check_X(X, self.layer_dims[0])
-        Y = check_Y(Y, X.shape[1])
-        predictions = backend.to_numpy(self.predict(X))
-        return float((predictions == backend.to_numpy(Y)).mean())
+        X, Y = self._validated(X, Y)
+        AL, _ = self._output(X)
+        return int(((AL > 0.5) == (Y == 1)).sum()) / Y.shape[1]
+
+    def cost(self, X, Y) -> float:
+        """Cross-entropy cost at the current parameters."""
+        X, Y = self._validated(X, Y)
+        return float(propagation.cost(self._output(X)[1], Y))
 
     def loss_and_gradients(self, X, Y):
         """Cost and gradients at the current parameters.
@@ -162,23 +176,11 @@ class DeepNN:
         Returns ``(cost, grads)``: cost as a float, grads as NumPy arrays
         ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
         """
-        self._xp()
-        X = check_X(X, self.layer_dims[0])
-        Y = check_Y(Y, X.shape[1])
-        X, Y = self._to_model(X), self._to_model(Y)
+        X, Y = self._validated(X, Y)
         AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
         cost = float(propagation.cost(ZL, Y))
         grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
         return cost, {k: backend.to_numpy(v) for k, v in grads.items()}
-
-    def cost(self, X, Y) -> float:
-        """Cross-entropy cost at the current parameters."""
-        self._xp()
-        X = check_X(X, self.layer_dims[0])
-        Y = check_Y(Y, X.shape[1])
-        _, ZL, _ = propagation.forward(self.parameters_, self._to_model(X), self.hidden,
-                                       self.output, keep_cache=False)
-        return float(propagation.cost(ZL, self._to_model(Y)))
 
 
 def _is_leaky(name) -> bool:

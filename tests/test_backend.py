@@ -1,5 +1,6 @@
 """Backend selection: names, auto fallback, explicit requests, helpers."""
 
+import importlib.abc
 import os
 import subprocess
 import sys
@@ -91,14 +92,17 @@ def test_no_device_is_named(deviceless_cupy):
 
 
 def test_cupy_that_fails_to_import(monkeypatch):
-    class Exploding(types.ModuleType):
-        def __getattr__(self, name):
-            raise OSError("libcudart.so.12: cannot open shared object file")
+    class BrokenInstall(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "cupy":
+                raise OSError("libcudart.so.12: cannot open shared object file")
 
-    # A module object whose attribute access fails stands in for a broken install.
-    monkeypatch.setitem(sys.modules, "cupy", Exploding("cupy"))
+    monkeypatch.delitem(sys.modules, "cupy", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [BrokenInstall(), *sys.meta_path])
     monkeypatch.setattr(backend, "_warned", set())
-    with pytest.raises(BackendError, match="libcudart"):
+    with pytest.warns(BackendFallbackWarning, match="CuPy failed to import.*libcudart"):
+        assert dlgpu.set_backend("auto") == "numpy"
+    with pytest.raises(BackendError, match="CuPy failed to import.*libcudart"):
         dlgpu.set_backend("cupy")
 
 

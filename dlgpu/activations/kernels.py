@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from .base import Activation
 
-KINDS = ("forward_bias", "forward", "backward")
+#: kind -> (name suffix, array input, output, operation); the activation's
+#: scalar parameters (e.g. ``slope``) follow the array input
+_KERNELS = {
+    "forward_bias": ("fwd_bias", "T b", "T a", "const T z = a + b; a = FORWARD;"),
+    "forward": ("fwd", "T z", "T a", "a = FORWARD;"),
+    "backward": ("bwd", "T a", "T dz", "dz = BACKWARD;"),
+}
+KINDS = tuple(_KERNELS)
 
 
 @dataclass(frozen=True)
@@ -35,41 +42,38 @@ class KernelSpec:
 
 def kernel_spec(activation: Activation, kind: str) -> KernelSpec:
     """The kernel of ``kind`` (one of :data:`KINDS`) for ``activation``."""
-    scalars = "".join(f", T {p}" for p in activation.params)
-    if kind == "forward_bias":
-        return KernelSpec(
-            name=f"dlgpu_{activation.name}_fwd_bias",
-            in_params="T b" + scalars, out_params="T a",
-            operation=f"const T z = a + b; a = {activation.cuda_forward};",
-            preamble=activation.cuda_preamble, scalars=activation.params)
-    if kind == "forward":
-        return KernelSpec(
-            name=f"dlgpu_{activation.name}_fwd",
-            in_params="T z" + scalars, out_params="T a",
-            operation=f"a = {activation.cuda_forward};",
-            preamble=activation.cuda_preamble, scalars=activation.params)
-    if kind == "backward":
-        return KernelSpec(
-            name=f"dlgpu_{activation.name}_bwd",
-            in_params="T a" + scalars, out_params="T dz",
-            operation=f"dz = {activation.cuda_backward};",
-            preamble=activation.cuda_preamble, scalars=activation.params)
-    raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
+    if kind not in _KERNELS:
+        raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
+    suffix, array_input, output, operation = _KERNELS[kind]
+    return KernelSpec(
+        name=f"dlgpu_{activation.name}_{suffix}",
+        in_params=array_input + "".join(f", T {p}" for p in activation.params),
+        out_params=output,
+        operation=operation.replace("FORWARD", activation.cuda_forward)
+                           .replace("BACKWARD", activation.cuda_backward),
+        preamble=activation.cuda_preamble,
+        scalars=activation.params)
 
 
 _cache: dict = {}
 
 
 def get_kernel(activation: Activation, kind: str):
-    """The compiled-on-first-call ``cupy.ElementwiseKernel`` for this spec."""
-    spec = kernel_spec(activation, kind)
-    kernel = _cache.get(spec)
+    """The ``cupy.ElementwiseKernel`` of ``kind`` for ``activation``.
+
+    Built on first use and cached per activation class (parameters such as
+    the slope are run-time scalars); CuPy compiles it on its first call, once
+    per dtype, and keeps the binary in its on-disk cache.
+    """
+    key = (type(activation), kind)
+    kernel = _cache.get(key)
     if kernel is None:
         import cupy
+        spec = kernel_spec(activation, kind)
         kernel = cupy.ElementwiseKernel(
             spec.in_params, spec.out_params, spec.operation,
             name=spec.name, preamble=spec.preamble)
-        _cache[spec] = kernel
+        _cache[key] = kernel
     return kernel
 
 
