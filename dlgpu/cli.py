@@ -19,7 +19,8 @@ def _layers(text: str) -> list[int]:
     try:
         return [int(n) for n in text.split(",") if n.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"layers must be comma-separated integers, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"layers must be comma-separated integers, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,16 @@ _WEIGHTS = {
 INIT_NAMES = (*_WEIGHTS, "zeros")
 
 
+def check_init(init, layer_dims) -> str:
+    """``init`` if it is a known name that suits ``layer_dims``, else ValueError."""
+    if init not in INIT_NAMES:
+        raise ValueError(f"unknown init {init!r}; valid names are {', '.join(INIT_NAMES)}")
+    if init == "zeros" and len(layer_dims) != 2:
+        raise ValueError("init='zeros' is only for logistic regression (layer_dims=[n_x, 1]): "
+                         "with hidden layers every unit would stay identical")
+    return init
+
+
 def initialize(layer_dims: list[int], init: str = "he", seed: int | None = 1,
                dtype: str = "float64") -> dict[str, np.ndarray]:
     """Return ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}`` as NumPy arrays.
@@ -33,11 +43,7 @@ def initialize(layer_dims: list[int], init: str = "he", seed: int | None = 1,
     The draw is in float64 and then rounded to ``dtype``, so float32 and
     float64 models share their starting point.
     """
-    if init not in INIT_NAMES:
-        raise ValueError(f"unknown init {init!r}; valid names are {', '.join(INIT_NAMES)}")
-    if init == "zeros" and len(layer_dims) != 2:
-        raise ValueError("init='zeros' is only for logistic regression (layer_dims=[n_x, 1]): "
-                         "with hidden layers every unit would stay identical")
+    check_init(init, layer_dims)
     rng = np.random.RandomState(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):

@@ -9,9 +9,9 @@ import numpy as np
 from . import backend, propagation
 from .activations import get_activation
 from .errors import NotFittedError
-from .initializers import INIT_NAMES, initialize
-from .validation import (check_dtype, check_layer_dims, check_positive_float,
-                         check_positive_int, check_seed, check_X, check_Y)
+from .initializers import check_init, initialize
+from .validation import (check_dtype, check_int, check_layer_dims, check_positive_float,
+                         check_seed, check_X, check_Y)
 
 COST_EVERY = 100
 
@@ -66,26 +66,16 @@ class DeepNN:
         self.hidden_activation = hidden_activation
         self.output_activation = output_activation
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")
-        if isinstance(num_iterations, bool) or not isinstance(num_iterations, (int, np.integer)):
-            raise TypeError(f"num_iterations must be an integer, got {num_iterations!r}")
-        if num_iterations < 0:
-            raise ValueError(f"num_iterations must be >= 0, got {num_iterations}")
-        self.num_iterations = int(num_iterations)
-        if init not in INIT_NAMES:
-            raise ValueError(f"unknown init {init!r}; valid names are {', '.join(INIT_NAMES)}")
-        if init == "zeros" and len(self.layer_dims) != 2:
-            raise ValueError("init='zeros' is only for logistic regression "
-                             "(layer_dims=[n_x, 1]): hidden units would stay identical")
-        self.init = init
+        self.num_iterations = check_int(num_iterations, "num_iterations")
+        self.init = check_init(init, self.layer_dims)
         self.seed = check_seed(seed)
         self.dtype = check_dtype(dtype)
         self.leaky_relu_slope = leaky_relu_slope
-        if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)) or verbose < 0:
-            raise ValueError(f"verbose must be an integer >= 0, got {verbose!r}")
-        self.verbose = int(verbose)
+        self.verbose = check_int(verbose, "verbose")
 
     def __repr__(self) -> str:
-        return (f"DeepNN(layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}, "
+        return (f"DeepNN(layer_dims={self.layer_dims}, "
+                f"hidden_activation={self.hidden_activation!r}, "
                 f"learning_rate={self.learning_rate}, num_iterations={self.num_iterations}, "
                 f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r})")
 

@@ -43,11 +43,11 @@ def check_positive_float(value, name: str) -> float:
     return float(value)
 
 
-def check_positive_int(value, name: str) -> int:
+def check_int(value, name: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
 

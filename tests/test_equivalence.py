@@ -71,4 +71,5 @@ def test_same_seed_same_initial_weights_on_both_backends():
     params = [_on(b, lambda: DeepNN([6, 16, 1], seed=3).initialize_parameters().parameters_)
               for b in ("numpy", "cupy")]
     for key in params[0]:
-        np.testing.assert_array_equal(dlgpu.to_numpy(params[0][key]), dlgpu.to_numpy(params[1][key]))
+        np.testing.assert_array_equal(dlgpu.to_numpy(params[0][key]),
+                                      dlgpu.to_numpy(params[1][key]))
