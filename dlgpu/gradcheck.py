@@ -21,6 +21,11 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     backend; an unfitted model is checked at its initial parameters.  Values
     below about 1e-7 mean the gradients are right.  Each parameter costs two
     forward passes, so use a small network and few examples.
+
+    NOTE: where some Z is exactly 0 (e.g. a column of dead ReLU units feeding
+    a zero bias), the numerical derivative of ReLU is 1/2 while backprop takes
+    0, as the course does; the check then reports a large difference that is
+    not a bug.  Checking after a few training steps avoids exact zeros.
     """
     X = check_X(X, model.layer_dims[0])
     Y = check_Y(Y, X.shape[1])
