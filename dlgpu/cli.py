@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backend_quietly() -> str:
+    """The active backend; a fallback is reported by the caller, in one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BackendFallbackWarning)
+        return backend.get_backend()
+
+
 def _train(args) -> int:
     from .datasets import load_planar_dataset
     from .model import DeepNN
@@ -50,9 +57,7 @@ def _train(args) -> int:
     model = DeepNN([X.shape[0], *args.hidden, 1], hidden_activation=args.activation,
                    learning_rate=args.learning_rate, num_iterations=args.iterations,
                    init=args.init, seed=args.seed, dtype=args.dtype, verbose=10)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BackendFallbackWarning)  # said below, in one line
-        name = backend.get_backend()
+    name = _backend_quietly()
     reason = backend.fallback_reason()
     print(f"dlgpu {__version__}: training {model.layer_dims} on the planar data "
           f"(m = {X.shape[1]}) with the {name} backend, {args.dtype}"
@@ -69,9 +74,7 @@ def _train(args) -> int:
 
 def _info(args) -> int:
     import numpy as np
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BackendFallbackWarning)  # printed below
-        name = backend.get_backend()
+    name = _backend_quietly()
     print(f"dlgpu {__version__}")
     print(f"backend: {name} (requested: {backend.requested_backend()})")
     print(f"numpy: {np.__version__}")

@@ -31,14 +31,12 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     Y = check_Y(Y, X.shape[1])
     probe = copy.copy(model)
     probe.dtype = dtype
-    if hasattr(model, "parameters_"):
-        host = {k: backend.to_numpy(v) for k, v in model.parameters_.items()}
-        xp = backend.get_array_module(model.parameters_["W1"])
-    else:
+    if not hasattr(model, "parameters_"):
         probe.initialize_parameters()
-        host = {k: backend.to_numpy(v) for k, v in probe.parameters_.items()}
-        xp = backend.get_array_module(probe.parameters_["W1"])
-    probe.parameters_ = {k: xp.asarray(v.astype(dtype)) for k, v in host.items()}
+    start = getattr(model, "parameters_", probe.parameters_)
+    xp = backend.get_array_module(start["W1"])
+    # A copy: the check moves parameters one by one and must not touch the model.
+    probe.parameters_ = {k: xp.array(v, dtype=dtype, copy=True) for k, v in start.items()}
 
     _, grads = probe.loss_and_gradients(X, Y)
     analytic, numeric = [], []

@@ -58,3 +58,12 @@ def test_check_does_not_change_the_model():
     assert model.dtype == "float32"
     for k, v in model.parameters_.items():
         np.testing.assert_array_equal(v, before[k])
+
+
+def test_check_never_writes_the_models_own_arrays():
+    rng = np.random.RandomState(6)
+    X, Y = rng.randn(4, 6), (rng.rand(1, 6) > 0.5).astype(float)
+    model = DeepNN([4, 3, 1], dtype="float64").initialize_parameters()
+    for value in model.parameters_.values():
+        value.flags.writeable = False  # any write through a shared array raises
+    assert gradient_check(model, X, Y) < 1e-7

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_array_module, is_cupy_array
+from .kernels import get_kernel
 
 
 class Activation:
@@ -51,7 +52,6 @@ class Activation:
     def __call__(self, Z):
         """Return ``g(Z)`` as a new array of Z's kind and dtype."""
         if is_cupy_array(Z):
-            from .kernels import get_kernel
             return get_kernel(self, "forward")(Z, *self.param_values())
         return self.forward_cpu(np.array(Z, copy=True))
 
@@ -61,7 +61,6 @@ class Activation:
         A : (n_l, m), holding ``W A_prev`` on entry; b : (n_l, 1).
         """
         if is_cupy_array(A):
-            from .kernels import get_kernel
             get_kernel(self, "forward_bias")(b, *self.param_values(), A)
             return A
         A += b
@@ -70,7 +69,6 @@ class Activation:
     def backward_(self, dA, A):
         """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
         if is_cupy_array(dA):
-            from .kernels import get_kernel
             get_kernel(self, "backward")(A, *self.param_values(), dA)
             return dA
         return self.backward_cpu(dA, A)

@@ -15,8 +15,10 @@ present (see :func:`render_cuda_source` and ``scripts/check_cuda_sources.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .base import Activation
+if TYPE_CHECKING:  # base.py imports this module; the import is for annotations only
+    from .base import Activation
 
 #: kind -> (name suffix, array input, output, operation); the activation's
 #: scalar parameters (e.g. ``slope``) follow the array input
