@@ -15,3 +15,24 @@ class NotFittedError(ValueError, AttributeError):
 
 class BackendFallbackWarning(UserWarning):
     """``DLGPU_BACKEND=auto`` could not use CuPy and fell back to NumPy."""
+
+
+class ModelFileError(ValueError):
+    """A saved-model file is missing, damaged, or not a dlgpu model; the message names the file."""
+
+
+class DivergenceError(FloatingPointError):
+    """The training cost became NaN or infinite.
+
+    ``iteration`` and ``value`` say where; the model keeps the last
+    parameters whose cost was finite.
+    """
+
+    def __init__(self, message: str, iteration: int, value: float):
+        super().__init__(message)
+        self.iteration = iteration
+        self.value = value
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped early because the cost became NaN or infinite."""

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 
 from . import backend
-from .validation import check_X, check_Y
+from .validation import check_X
 
 
 def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -> float:
@@ -28,7 +28,7 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     not a bug.  Checking after a few training steps avoids exact zeros.
     """
     X = check_X(X, model.layer_dims[0])
-    Y = check_Y(Y, X.shape[1])
+    Y = model.output.check_targets(Y, X.shape[1])
     probe = copy.copy(model)
     probe.dtype = dtype
     if not hasattr(model, "parameters_"):

@@ -37,3 +37,31 @@ def binary_cross_entropy(AL, Y):
     AL = xp.clip(AL, info.tiny, 1 - info.epsneg)
     m = AL.shape[1]
     return -(Y * xp.log(AL) + (1 - Y) * xp.log(1 - AL)).sum() / AL.dtype.type(m)
+
+
+def softmax(Z):
+    """Column-wise softmax ``A[k] = exp(Z[k]) / sum_j exp(Z[j])`` of Z : (n_L, m).
+
+    Each column is shifted by its maximum first, so no exp can overflow and
+    the largest term is exactly 1.  Returns a new array of Z's kind and dtype.
+    """
+    xp = get_array_module(Z)
+    A = Z - Z.max(axis=0, keepdims=True)
+    xp.exp(A, out=A)
+    A /= A.sum(axis=0, keepdims=True)
+    return A
+
+
+def categorical_cross_entropy_from_logits(Z, Y):
+    """J = -(1/m) sum_i sum_k Y[k, i] log softmax(Z)[k, i], exact for any finite Z.
+
+    Uses ``log softmax(z)_k = z_k - max(z) - log(sum_j exp(z_j - max(z)))``, so
+    no probability is rounded to 0 before its log is taken.  Z, Y : (n_L, m),
+    Y one-hot.  Returns a 0-d array on Z's backend.
+    """
+    xp = get_array_module(Z)
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    log_norm = xp.log(xp.exp(shifted).sum(axis=0, keepdims=True))
+    shifted -= log_norm  # log softmax(Z)
+    shifted *= Y
+    return -shifted.sum() / Z.dtype.type(Z.shape[1])

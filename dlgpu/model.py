@@ -1,19 +1,23 @@
-"""``DeepNN``: an L-layer binary classifier trained by full-batch gradient descent."""
+"""``DeepNN``: an L-layer classifier trained by gradient descent, full-batch or mini-batch."""
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 
 from . import backend, propagation
 from .activations import get_activation
-from .errors import NotFittedError
+from .errors import InvalidDataError, NotFittedError
 from .initializers import check_init, initialize
-from .validation import (check_dtype, check_int, check_layer_dims, check_positive_float,
-                         check_seed, check_X, check_Y)
-
-COST_EVERY = 100
+from .outputs import get_output
+from .training import train
+from .validation import (
+    check_dtype,
+    check_int,
+    check_layer_dims,
+    check_positive_float,
+    check_seed,
+    check_X,
+)
 
 
 class DeepNN:
@@ -27,9 +31,12 @@ class DeepNN:
         ``relu``, ``leaky_relu``, ``tanh``, ``sigmoid`` (alias ``logistic``)
         or ``identity`` (alias ``linear``).
     output_activation : str
-        ``sigmoid``: the output is P(y = 1 | x), trained with cross-entropy.
+        ``sigmoid`` (layer_dims[-1] = 1): the output is P(y = 1 | x), trained
+        with binary cross-entropy, as in the course.  ``softmax``
+        (layer_dims[-1] = C >= 2): one probability per class, categorical
+        cross-entropy; Y holds labels 0..C-1 (1, m) or one-hot columns (C, m).
     learning_rate, num_iterations : float, int
-        Gradient descent step size and number of full-batch steps.
+        Gradient descent step size and number of steps (one batch per step).
     init : str
         ``he``, ``xavier``, ``course``, ``small`` or ``zeros`` (see
         :func:`dlgpu.initializers.initialize`).
@@ -39,30 +46,49 @@ class DeepNN:
         ``float32`` or ``float64``; all arithmetic stays in this dtype.
     leaky_relu_slope : float
         Slope for z < 0 when ``hidden_activation="leaky_relu"``.
+    batch_size : int or None
+        ``None``: full-batch gradient descent, the course's.  An integer:
+        mini-batches of that many columns (the last one may be smaller).
+    epochs : int or None
+        When given, train for that many passes over the data instead of
+        ``num_iterations`` steps.  A record (cost, validation metrics, time)
+        is made every epoch in mini-batch training or with ``epochs``, and
+        every 100 iterations otherwise.
+    shuffle : bool
+        Mini-batch training: draw a new permutation of the columns every
+        epoch, from ``default_rng(seed)`` on the host, so both backends see
+        the same batches.
     verbose : int
-        ``0`` is silent; ``k > 0`` prints ``Cost after iteration i: c`` every
-        ``100 k`` iterations (every 100 for ``verbose=1``).
+        ``0`` is silent; ``k > 0`` shows progress on stderr: a tqdm bar on a
+        terminal, otherwise one line every k-th record
+        (``Cost after iteration i: c | ...`` or ``Epoch e ...``).
 
     Attributes
     ----------
     parameters_ : dict
         ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}`` on the backend used by ``fit``.
     costs_ : list of float
-        The cost at iterations 0, 100, 200, ...
+        The cost of each record: at iterations 0, 100, 200, ... full-batch,
+        the mean over each epoch's batches otherwise.
+    history_ : dict of lists
+        ``iteration``, ``epoch``, ``cost``, ``time`` (seconds since ``fit``
+        began), ``epoch_time`` (seconds per pass over the data, None for the
+        first full-batch record) and, with validation data, ``val_cost`` and
+        ``val_accuracy``; one entry per record.
+    n_iter_ : int
+        Gradient steps taken (fewer than asked when a callback stopped early).
     backend_ : str
         ``"numpy"`` or ``"cupy"``: where ``parameters_`` live.
     """
 
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid",
                  learning_rate=0.0075, num_iterations=3000, init="he", seed=1,
-                 dtype="float32", *, leaky_relu_slope=0.01, verbose=0):
+                 dtype="float32", *, leaky_relu_slope=0.01, batch_size=None, epochs=None,
+                 shuffle=True, verbose=0):
         self.layer_dims = check_layer_dims(layer_dims)
         params = {"slope": leaky_relu_slope} if _is_leaky(hidden_activation) else {}
         self.hidden = get_activation(hidden_activation, **params)
-        self.output = get_activation(output_activation)
-        if self.output.name != "sigmoid":
-            raise ValueError(f"output_activation must be 'sigmoid' (cross-entropy needs "
-                             f"probabilities in (0, 1)), got {output_activation!r}")
+        self.output = get_output(output_activation, self.layer_dims[-1])
         self.hidden_activation = hidden_activation
         self.output_activation = output_activation
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")
@@ -71,7 +97,20 @@ class DeepNN:
         self.seed = check_seed(seed)
         self.dtype = check_dtype(dtype)
         self.leaky_relu_slope = leaky_relu_slope
+        self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size", 1)
+        self.epochs = None if epochs is None else check_int(epochs, "epochs")
+        self.shuffle = bool(shuffle)
         self.verbose = check_int(verbose, "verbose")
+
+    def get_params(self) -> dict:
+        """The constructor's arguments, as given: ``DeepNN(**model.get_params())``
+        builds an untrained twin."""
+        return {name: getattr(self, name) for name in _PARAM_NAMES}
+
+    def save(self, path) -> None:
+        """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`."""
+        from .io import save_model
+        save_model(self, path)
 
     def __repr__(self) -> str:
         return (f"DeepNN(layer_dims={self.layer_dims}, "
@@ -102,28 +141,34 @@ class DeepNN:
         return xp.asarray(A, dtype=self.dtype)
 
     # -- training ---------------------------------------------------------------
-    def fit(self, X, Y) -> DeepNN:
-        """Train by full-batch gradient descent.
+    def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None) -> DeepNN:
+        """Train by gradient descent, full-batch or mini-batch (``batch_size``).
 
-        X : (n_x, m) and Y : (1, m), NumPy or CuPy; they are not modified.
-        Returns self.
+        X : (n_x, m); Y : (1, m) labels 0/1 for a sigmoid output, or for
+        softmax integer labels (1, m) or one-hot (n_L, m).  NumPy arrays
+        (memory maps included) or CuPy arrays; they are never modified, and
+        CuPy data is used where it lies.  ``validation_data=(X_val, Y_val)``
+        adds ``val_cost`` and ``val_accuracy`` to each record.  ``callbacks``
+        is a list of :class:`dlgpu.callbacks.Callback`.  ``stream`` (mini-batch
+        on CuPy with NumPy data): ``None`` streams batches through pinned
+        memory only when the data would take more than half of the free device
+        memory, ``True`` always, ``False`` never.  Returns self.
         """
         X = check_X(X, self.layer_dims[0])
-        Y = check_Y(Y, X.shape[1])
+        Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
+        if validation_data is not None:
+            validation_data = self._check_validation(validation_data)
         self.initialize_parameters()
-        X, Y = self._to_model(X), self._to_model(Y)
-        costs = []
-        for i in range(self.num_iterations):
-            AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
-            if i % COST_EVERY == 0:
-                cost = propagation.cost(ZL, Y)
-                if self.verbose and (i // COST_EVERY) % self.verbose == 0:
-                    print(f"Cost after iteration {i}: {float(cost)}", file=sys.stdout, flush=True)
-                costs.append(cost)  # kept on the device: no host sync per record
-            grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
-            propagation.update_parameters_(self.parameters_, grads, self.learning_rate)
-        self.costs_ = [float(c) for c in costs]
+        train(self, X, Y, validation_data, callbacks, stream)
         return self
+
+    def _check_validation(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val")
+        Yv = self.output.check_targets(_as_array(validation_data[1], "Y_val"), Xv.shape[1],
+                                       name="Y_val")
+        return Xv, Yv
 
     # -- inference --------------------------------------------------------------
     def _validated(self, X, Y=None):
@@ -131,7 +176,8 @@ class DeepNN:
         self._xp()
         X = check_X(X, self.layer_dims[0])
         if Y is not None:
-            Y = self._to_model(check_Y(Y, X.shape[1]))
+            Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
+            Y = self.output.targets(self._to_model(Y), self.dtype)
         return self._to_model(X), Y
 
     def _output(self, X):
@@ -141,24 +187,32 @@ class DeepNN:
         return AL, ZL
 
     def predict_proba(self, X):
-        """P(y = 1 | x) for each column of X : (n_x, m); returns (1, m) of X's kind."""
+        """Probabilities for each column of X : (n_x, m), of X's kind.
+
+        Sigmoid output: P(y = 1 | x), shape (1, m).  Softmax output: one row
+        per class, shape (n_L, m), each column summing to 1.
+        """
         return _like(self._output(self._validated(X)[0])[0], X)
 
     def predict(self, X):
-        """Labels 0/1 (int64), shape (1, m), of X's kind: 1 where P(y = 1 | x) > 0.5."""
+        """Labels (int64), shape (1, m), of X's kind.
+
+        Sigmoid: 1 where P(y = 1 | x) > 0.5, else 0.  Softmax: the most
+        probable class, 0 to n_L - 1.
+        """
         AL, _ = self._output(self._validated(X)[0])
-        return _like((AL > 0.5).astype(np.int64), X)
+        return _like(self.output.labels(AL), X)
 
     def score(self, X, Y) -> float:
-        """Accuracy of ``predict(X)`` against Y : (1, m), in [0, 1]."""
-        X, Y = self._validated(X, Y)
+        """Accuracy of ``predict(X)`` against Y (as ``fit`` takes it), in [0, 1]."""
+        X, T = self._validated(X, Y)
         AL, _ = self._output(X)
-        return int(((AL > 0.5) == (Y == 1)).sum()) / Y.shape[1]
+        return int((self.output.labels(AL) == self.output.target_labels(T)).sum()) / T.shape[1]
 
     def cost(self, X, Y) -> float:
         """Cross-entropy cost at the current parameters."""
-        X, Y = self._validated(X, Y)
-        return float(propagation.cost(self._output(X)[1], Y))
+        X, T = self._validated(X, Y)
+        return float(self.output.cost(self._output(X)[1], T))
 
     def loss_and_gradients(self, X, Y):
         """Cost and gradients at the current parameters.
@@ -168,9 +222,20 @@ class DeepNN:
         """
         X, Y = self._validated(X, Y)
         AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
-        cost = float(propagation.cost(ZL, Y))
+        cost = float(self.output.cost(ZL, Y))
         grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
         return cost, {k: backend.to_numpy(v) for k, v in grads.items()}
+
+
+_PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learning_rate",
+                "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",
+                "epochs", "shuffle", "verbose")
+
+
+def _as_array(Y, name):
+    if Y is None:
+        raise InvalidDataError(f"{name} is None; expected a 2-D array of labels")
+    return Y if backend.is_cupy_array(Y) else np.asarray(Y)
 
 
 def _is_leaky(name) -> bool:

@@ -100,11 +100,24 @@ def check_X(X, n_x: int | None = None, name: str = "X"):
             f"has layer_dims[0] = {n_x}; {name} must be (n_x, m) with examples as columns"
             + (" (did you pass the transpose?)" if X.shape[1] == n_x else ""))
     if X.dtype.kind == "f":
-        xp = get_array_module(X)
-        if not bool(xp.isfinite(X).all()):
-            n_bad = int((~xp.isfinite(X)).sum())
+        n_bad = _count_non_finite(X)
+        if n_bad:
             raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
     return X
+
+
+def _count_non_finite(X, block_bytes: int = 2**26) -> int:
+    """How many entries of X are NaN or infinite.
+
+    Host data is read a block of rows at a time, so a memory map larger than
+    RAM is checked without a temporary of its size.
+    """
+    xp = get_array_module(X)
+    if xp is not np:
+        return int((~xp.isfinite(X)).sum())
+    rows = max(1, block_bytes // max(1, X.shape[1] * X.itemsize))
+    return sum(int(X[r:r + rows].size - np.isfinite(X[r:r + rows]).sum())
+               for r in range(0, X.shape[0], rows))
 
 
 def check_Y(Y, m: int, name: str = "Y"):

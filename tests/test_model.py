@@ -92,7 +92,8 @@ def test_init_scales(init):
 
 
 def test_course_init_matches_the_course_draw():
-    model = DeepNN([5, 4, 3], init="course", dtype="float64").initialize_parameters()
+    model = DeepNN([5, 4, 3], init="course", dtype="float64",
+                   output_activation="softmax").initialize_parameters()
     rng = np.random.RandomState(1)
     np.testing.assert_array_equal(model.parameters_["W1"], rng.randn(4, 5) / np.sqrt(5))
     np.testing.assert_array_equal(model.parameters_["W2"], rng.randn(3, 4) / np.sqrt(4))
@@ -105,11 +106,14 @@ def test_logistic_regression_with_zeros(binary_data):
     assert model.score(X, Y) > 0.7
 
 
-def test_verbose_prints_course_lines(binary_data, capsys):
+def test_verbose_prints_course_lines_on_stderr(binary_data, capsys):
     X, Y = binary_data
-    DeepNN([3, 2, 1], num_iterations=201, verbose=1).fit(X, Y)
-    lines = capsys.readouterr().out.splitlines()
+    model = DeepNN([3, 2, 1], num_iterations=201, verbose=1).fit(X, Y)
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == ""
     assert [l.split(":")[0] for l in lines] == [f"Cost after iteration {i}" for i in (0, 100, 200)]
+    assert [float(l.split(":")[1].split(",")[0]) for l in lines] == pytest.approx(model.costs_)
 
 
 def test_not_fitted():
@@ -127,7 +131,12 @@ def test_not_fitted():
     ({"layer_dims": [3, True, 1]}, TypeError, "integer"),
     ({"layer_dims": "3,1"}, TypeError, "list of layer sizes"),
     ({"hidden_activation": "swish"}, ValueError, "unknown activation 'swish'"),
-    ({"output_activation": "relu"}, ValueError, "output_activation must be 'sigmoid'"),
+    ({"output_activation": "relu"}, ValueError, "output_activation must be one of sigmoid, softmax"),
+    ({"output_activation": "softmax"}, ValueError, r"softmax' needs layer_dims\[-1\] >= 2"),
+    ({"layer_dims": [3, 4, 2]}, ValueError, r"sigmoid' needs layer_dims\[-1\] = 1"),
+    ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an integer"),
+    ({"epochs": -1}, ValueError, "epochs must be >= 0"),
     ({"learning_rate": 0}, ValueError, "learning_rate must be finite and > 0"),
     ({"learning_rate": -0.1}, ValueError, "learning_rate"),
     ({"learning_rate": float("nan")}, ValueError, "learning_rate"),

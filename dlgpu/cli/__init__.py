@@ -1,0 +1,82 @@
+"""The ``dlgpu`` command line (also ``python -m dlgpu``).
+
+``dlgpu train`` (the default) trains a network and can save it and plot it,
+``dlgpu predict`` and ``dlgpu evaluate`` use a saved model on a data file,
+``dlgpu info`` tells which backend is in use and why, and ``dlgpu bench``
+writes the benchmark report.  A user's mistake (a missing file, a bad
+option, data of the wrong shape) is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .. import __version__, backend
+from ..errors import BackendError, DivergenceError, InvalidDataError, ModelFileError, NotFittedError
+from . import data, info, predict, train
+
+COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info}
+USER_ERRORS = (BackendError, InvalidDataError, ModelFileError, NotFittedError, ValueError,
+               TypeError, ImportError, OSError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlgpu", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dlgpu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train.add_parser(sub)
+    predict.add_parsers(sub)
+    info.add_parser(sub)
+    sub.add_parser("bench", help="run the benchmarks or read their JSON, and write the report",
+                   add_help=False)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    known = {"train", "predict", "evaluate", "info", "bench", "-h", "--help", "--version"}
+    if not argv or argv[0] not in known:
+        argv = ["train", *argv]  # train is the default command
+    if argv[0] == "bench":
+        from ..bench.report import main as bench_main
+        return bench_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "backend", None):
+            backend.set_backend(args.backend)
+        if args.command in ("predict", "evaluate"):
+            _note_fallback()
+        return COMMANDS[args.command].run(args)
+    except BrokenPipeError:
+        # The reader went away (`dlgpu predict ... | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except DivergenceError as exc:
+        print(f"dlgpu: {exc}", file=sys.stderr)
+        return 1
+    except USER_ERRORS as exc:
+        print(f"dlgpu: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlgpu: interrupted", file=sys.stderr)
+        return 130
+
+
+def _note_fallback() -> None:
+    """One line on stderr, instead of the warning, when ``auto`` fell back to NumPy."""
+    info.backend_quietly()
+    reason = backend.fallback_reason()
+    if reason:
+        print(f"dlgpu: using NumPy (CuPy unavailable: {reason.split(';')[0]})", file=sys.stderr)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text}: {exc.filename}"
+    return " ".join(text.split())
+
+
+__all__ = ["build_parser", "data", "main"]

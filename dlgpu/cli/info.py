@@ -1,0 +1,59 @@
+"""``dlgpu info``: the backend in use, the device, the versions, and why a fallback happened."""
+
+from __future__ import annotations
+
+import platform
+import warnings
+
+import numpy as np
+
+from .. import __version__, backend
+from ..errors import BackendFallbackWarning
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("info", help="show the backend, device and versions")
+    parser.add_argument("--backend", default=None, choices=backend.VALID_BACKENDS,
+                        help="the backend to check (default: DLGPU_BACKEND or auto)")
+
+
+def backend_quietly() -> str:
+    """The active backend; a fallback is reported by the caller, in one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BackendFallbackWarning)
+        return backend.get_backend()
+
+
+def run(args) -> int:
+    name = backend_quietly()
+    print(f"dlgpu {__version__} (Python {platform.python_version()}, "
+          f"{platform.system()} {platform.machine()})")
+    print(f"backend: {name} (requested: {backend.requested_backend()})")
+    print(f"numpy: {np.__version__}")
+    reason = backend.fallback_reason()
+    if reason:
+        print(f"fallback: {reason}")
+    if name == "cupy":
+        for line in device_lines(backend.get_backend_module()):
+            print(line)
+    return 0
+
+
+def device_lines(cupy) -> list[str]:
+    """CuPy, CUDA and device facts, one ``key: value`` line each."""
+    runtime = cupy.cuda.runtime
+    device = cupy.cuda.Device()
+    props = runtime.getDeviceProperties(device.id)
+    free, total = runtime.memGetInfo()
+    return [
+        f"cupy: {cupy.__version__}",
+        f"cuda runtime: {_cuda_version(runtime.runtimeGetVersion())}, "
+        f"driver: {_cuda_version(runtime.driverGetVersion())}",
+        f"device {device.id}: {props['name'].decode()}, compute capability "
+        f"{props['major']}.{props['minor']}, {props['multiProcessorCount']} SMs",
+        f"memory: {total / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free",
+    ]
+
+
+def _cuda_version(number: int) -> str:
+    return f"{number // 1000}.{number % 1000 // 10}"

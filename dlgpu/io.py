@@ -1,0 +1,507 @@
+"""Saved models: one ``.npz`` file per :class:`~dlgpu.model.DeepNN`.
+
+The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
+
+* ``W1``, ``b1``, ..., ``WL``, ``bL``: the parameters, ``W[l] : (n_l, n_{l-1})``
+  and ``b[l] : (n_l, 1)``, in the model's dtype, always stored from the host;
+* ``__dlgpu_meta__``: a 1-D ``uint8`` array holding UTF-8 JSON (so nothing in
+  the file is ever pickled): the format name and version, the dlgpu version,
+  ``model.get_params()``, the backend the model was trained on, the name,
+  shape and dtype of every parameter, and
+  ``costs_``, ``history_`` and ``n_iter_`` when the model has them.
+
+``np.load("model.npz")["W1"]`` therefore works without dlgpu.  Non-finite
+numbers in ``costs_`` / ``history_`` are stored as the strings ``"NaN"``,
+``"Infinity"`` and ``"-Infinity"``, which keeps the JSON strict; ``None``
+and integers stay ``None`` and integers.
+
+The file is written at exactly the path given: no ``.npz`` suffix is added
+(``np.savez`` would add one to a bare name; here it writes to an open file).
+Writing is atomic: a temporary file in the same folder, flushed to disk, then
+renamed over ``path``, so a crash leaves either the old file or the new one.
+
+:func:`load_model` reads only what it expects, checks every array header
+before reading its data, and raises :class:`ModelFileError` naming the file
+and the problem for anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import secrets
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from . import backend
+from ._version import __version__
+from .activations import Activation
+from .errors import BackendError, ModelFileError, NotFittedError
+from .model import DeepNN
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "load_model",
+           "save_model"]
+
+FORMAT_NAME = "dlgpu.DeepNN"
+FORMAT_VERSION = 1
+META_KEY = "__dlgpu_meta__"
+
+_MAX_META_BYTES = 64 * 2**20  # far above any real history; bounds what a bad file can make us read
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+#: what the zip and .npy readers raise on a damaged or truncated file
+_DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
+                  NotImplementedError, RuntimeError)
+
+
+# -- saving ---------------------------------------------------------------------
+def save_model(model: DeepNN, path) -> None:
+    """Write a trained ``model`` to ``path``, a ``.npz`` file (see the module docs).
+
+    Parameters
+    ----------
+    model : DeepNN
+        A model with ``parameters_`` (after ``fit`` or ``initialize_parameters``),
+        on either backend.
+    path : str or os.PathLike
+        Where to write; used exactly as given (no suffix is added).  An existing
+        file there is replaced only once the new one is complete.
+
+    Raises
+    ------
+    NotFittedError
+        The model has no parameters yet.
+    ValueError
+        A parameter holds NaN or inf (a NaN model is never saved), a parameter's
+        name, shape or dtype does not match the model, or a setting is not
+        JSON-serialisable.
+    OSError
+        The folder does not exist or cannot be written; ``path`` is untouched.
+    """
+    path = os.fspath(path)
+    if not hasattr(model, "parameters_"):
+        raise NotFittedError(f"cannot save to {path!r}: this DeepNN has no parameters yet; "
+                             "call fit(X, Y) first")
+    parameters = _host_parameters(model, path)
+    payload = _encode_json(_metadata(model, parameters, path), path)
+    arrays = {**parameters, META_KEY: np.frombuffer(payload, dtype=np.uint8)}
+    _write_atomically(path, lambda file: np.savez(file, **arrays))
+
+
+def _host_parameters(model: DeepNN, path: str) -> dict[str, np.ndarray]:
+    """The model's parameters as NumPy arrays, checked as load_model will check them."""
+    expected = _parameter_specs(model.layer_dims, model.dtype)
+    names = list(model.parameters_)
+    if sorted(names) != sorted(expected):
+        raise ValueError(f"cannot save to {path!r}: parameters_ holds {names}, but "
+                         f"layer_dims={model.layer_dims} needs {list(expected)}")
+    host = {}
+    for name, (shape, dtype) in expected.items():
+        value = backend.to_numpy(model.parameters_[name])
+        if value.shape != shape or value.dtype != np.dtype(dtype):
+            raise ValueError(f"cannot save to {path!r}: parameter {name} is {value.dtype} "
+                             f"{value.shape}, expected {dtype} {shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"cannot save to {path!r}: parameter {name} contains NaN or inf "
+                             "(did training diverge? try a smaller learning_rate); "
+                             "a NaN model is never saved")
+        host[name] = value
+    return host
+
+
+def _metadata(model: DeepNN, parameters: dict[str, np.ndarray], path: str) -> dict:
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "dlgpu_version": __version__,
+        "params": model.get_params(),
+        "backend": getattr(model, "backend_", None),
+        "parameters": [{"name": name, "shape": list(value.shape), "dtype": value.dtype.name}
+                       for name, value in parameters.items()],
+    }
+    if hasattr(model, "costs_"):
+        meta["costs"] = [_value_to_json(c, "costs_", path) for c in model.costs_]
+    if hasattr(model, "history_"):
+        meta["history"] = {str(key): [_value_to_json(v, f"history_[{key!r}]", path)
+                                      for v in values]
+                           for key, values in model.history_.items()}
+    if hasattr(model, "n_iter_"):
+        meta["n_iter"] = _value_to_json(model.n_iter_, "n_iter_", path)
+    return meta
+
+
+def _value_to_json(value, name: str, path: str):
+    """A record value (None, an int or a float, maybe a NumPy or CuPy scalar) as JSON."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot save to {path!r}: {name} holds {value!r}, "
+                         "which is not a number") from exc
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def _json_default(value):
+    """JSON for the few non-JSON types a setting may hold (NumPy scalars, activations)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Activation) and not value.params:
+        return value.name
+    raise TypeError(f"{value!r} ({type(value).__name__}) is not JSON-serialisable")
+
+
+def _encode_json(meta: dict, path: str) -> bytes:
+    try:
+        text = json.dumps(meta, default=_json_default, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot save to {path!r}: the model's settings cannot be stored "
+                         f"as JSON ({exc}); give activations by name and settings as "
+                         "plain numbers and strings") from exc
+    return text.encode("utf-8")
+
+
+def _write_atomically(path: str, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path!r}: it is a folder")
+    fd, tmp_path = _create_temp(folder, os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_path)
+        raise
+    _fsync_folder(folder)
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
+    """A new, empty file ``.<name>.<random>.tmp`` in ``folder``, opened for writing.
+
+    Unlike ``mkstemp`` (always mode 0600), mode 0666 lets the umask decide, so
+    the saved model gets the permissions any new file would.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp_path = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp_path, flags, 0o666), tmp_path
+        except FileExistsError:
+            continue
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); folders cannot be opened on Windows."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- loading --------------------------------------------------------------------
+def load_model(path, backend=None) -> DeepNN:
+    """Read a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file.  It is read without unpickling anything.
+    backend : {None, "numpy", "cupy"}
+        Where to put the parameters: ``None`` (default) means the active
+        backend (:func:`dlgpu.get_backend`); a name chooses one for this model
+        only, without changing the active backend.
+
+    Returns
+    -------
+    DeepNN
+        ``DeepNN(**params)`` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``,
+        ``b[l] : (n_l, 1)``, in the saved dtype), ``backend_`` and, when saved,
+        ``costs_``, ``history_`` and ``n_iter_``.  Its predictions are bit-identical to the
+        saved model's on the same backend.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, empty, truncated or damaged, is not a dlgpu model,
+        comes from a newer format version, or holds arrays or settings that do
+        not fit together; the message names the file and the problem.
+    BackendError
+        ``backend="cupy"`` was asked for where CuPy cannot run.
+    """
+    path = os.fspath(path)
+    xp = _array_module(backend)
+    with _open_archive(path) as archive:
+        members = _member_names(archive, path)
+        meta = _read_meta(archive, members, path)
+        model = _build_model(meta, path)
+        specs = _parameter_specs(model.layer_dims, model.dtype)
+        _check_parameter_list(meta, specs, members, path)
+        fitted = _fitted_attributes(meta, path)
+        host = {name: _read_parameter(archive, name, shape, dtype, path)
+                for name, (shape, dtype) in specs.items()}
+    model.parameters_ = {name: _place(xp, value) for name, value in host.items()}
+    model.backend_ = "numpy" if xp is np else "cupy"
+    for name, value in fitted.items():
+        setattr(model, name, value)
+    return model
+
+
+def _error(path: str, problem: str) -> ModelFileError:
+    return ModelFileError(f"cannot load model file {path!r}: {problem}")
+
+
+@contextlib.contextmanager
+def _reading(path: str, what: str):
+    """Report the zip and .npy readers' errors as a damaged ``path``."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except _DAMAGE_ERRORS as exc:
+        raise _error(path, f"the file is damaged or truncated while reading {what} "
+                           f"({type(exc).__name__}: {exc})") from exc
+
+
+def _array_module(name):
+    if name is None:
+        return backend.get_backend_module()
+    if name == "numpy":
+        return np
+    if name != "cupy":
+        raise ValueError(f"backend must be None, 'numpy' or 'cupy', got {name!r}")
+    if backend.get_backend() == "cupy":
+        return backend.get_backend_module()
+    cupy, reason = backend.probe_cupy()
+    if cupy is None:
+        raise BackendError(f"load_model(backend='cupy'): CuPy cannot run: {reason}")
+    return cupy
+
+
+def _open_file(path: str):
+    try:
+        return open(path, "rb")
+    except FileNotFoundError as exc:
+        raise _error(path, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise _error(path, "it is a folder, not a file") from exc
+    except OSError as exc:
+        raise _error(path, f"it cannot be opened ({exc.strerror or exc})") from exc
+
+
+@contextlib.contextmanager
+def _open_archive(path: str):
+    """The zip archive at ``path``, after the cheap checks: it exists, is not empty, is a zip."""
+    with _open_file(path) as file:
+        with _reading(path, "the zip header"):
+            magic = file.read(4)
+        if not magic:
+            raise _error(path, "the file is empty")
+        if magic not in _ZIP_MAGICS:
+            raise _error(path, "not an .npz archive (it does not start as a zip file does); "
+                               "dlgpu models are written by save_model")
+        file.seek(0)
+        with _reading(path, "the zip directory"):
+            archive = zipfile.ZipFile(file)
+        with archive:
+            yield archive
+
+
+def _member_names(archive: zipfile.ZipFile, path: str) -> set[str]:
+    """The array names in the archive (``W1`` for member ``W1.npy``)."""
+    names = archive.namelist()
+    if len(set(names)) != len(names):
+        raise _error(path, "the archive lists the same member twice")
+    odd = sorted(n for n in names if not n.endswith(".npy"))
+    if odd:
+        raise _error(path, f"the archive holds non-array members {odd}")
+    return {n[: -len(".npy")] for n in names}
+
+
+def _read_meta(archive: zipfile.ZipFile, members: set[str], path: str) -> dict:
+    if META_KEY not in members:
+        raise _error(path, f"not a dlgpu model: no {META_KEY} metadata (an .npz archive of "
+                           f"arrays {sorted(members)}, written by something else?)")
+    info = archive.getinfo(META_KEY + ".npy")
+    if info.file_size > _MAX_META_BYTES:
+        raise _error(path, f"the {META_KEY} metadata is implausibly large "
+                           f"({info.file_size} bytes)")
+    with _reading(path, "the metadata"), archive.open(info) as stream:
+        shape, dtype, _ = _read_header(stream, META_KEY, path)
+        if dtype != np.uint8 or len(shape) != 1:
+            raise _error(path, f"the {META_KEY} metadata must be a 1-D uint8 array of JSON "
+                               f"bytes, found {dtype} {shape}")
+        payload = _read_data(stream, shape[0], META_KEY, path)
+    try:
+        meta = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise _error(path, f"the metadata is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise _error(path, f"the metadata is JSON {type(meta).__name__}, not an object")
+    _check_format(meta, path)
+    return meta
+
+
+def _check_format(meta: dict, path: str) -> None:
+    if meta.get("format") != FORMAT_NAME:
+        raise _error(path, f"unknown format {meta.get('format')!r}; expected {FORMAT_NAME!r}")
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _error(path, f"format_version must be a positive integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise _error(path, f"format version {version} is newer than this dlgpu "
+                           f"({__version__}) reads (up to {FORMAT_VERSION}); "
+                           f"it was written by dlgpu {meta.get('dlgpu_version')}; "
+                           "upgrade dlgpu to load it")
+    if meta.get("backend") not in (None, "numpy", "cupy"):
+        raise _error(path, f"unknown training backend {meta.get('backend')!r} in the metadata")
+
+
+def _build_model(meta: dict, path: str) -> DeepNN:
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise _error(path, f"the metadata has no model settings ('params'), got {params!r}")
+    try:
+        return DeepNN(**params)
+    except (TypeError, ValueError) as exc:
+        raise _error(path, f"the saved settings are not a valid DeepNN ({exc})") from exc
+
+
+def _parameter_specs(layer_dims: list[int], dtype: str) -> dict[str, tuple[tuple, str]]:
+    """``{"W1": ((n_1, n_0), dtype), "b1": ((n_1, 1), dtype), ...}`` in the saved order."""
+    specs = {}
+    for l in range(1, len(layer_dims)):
+        specs[f"W{l}"] = ((layer_dims[l], layer_dims[l - 1]), dtype)
+        specs[f"b{l}"] = ((layer_dims[l], 1), dtype)
+    return specs
+
+
+def _check_parameter_list(meta: dict, specs: dict, members: set[str], path: str) -> None:
+    """The metadata's parameter list and the archive's arrays both match ``specs``."""
+    recorded = meta.get("parameters")
+    expected = [{"name": name, "shape": list(shape), "dtype": dtype}
+                for name, (shape, dtype) in specs.items()]
+    if recorded != expected:
+        raise _error(path, f"the metadata lists parameters {recorded!r}, but its settings "
+                           f"(layer_dims, dtype) need {expected!r}")
+    missing = [name for name in specs if name not in members]
+    if missing:
+        raise _error(path, f"missing parameter array(s) {', '.join(missing)}")
+    extra = sorted(members - set(specs) - {META_KEY})
+    if extra:
+        raise _error(path, f"unexpected array(s) {', '.join(extra)}; layer_dims needs only "
+                           f"{', '.join(specs)}")
+
+
+def _read_parameter(archive: zipfile.ZipFile, name: str, shape: tuple, dtype: str,
+                    path: str) -> np.ndarray:
+    """Parameter ``name`` as a host array, its header checked before any data is read."""
+    with _reading(path, f"array {name}"), archive.open(name + ".npy") as stream:
+        found_shape, found_dtype, order = _read_header(stream, name, path)
+        if found_dtype.name != dtype:  # .name ignores byte order, which _place converts
+            raise _error(path, f"parameter {name} is {found_dtype}, but the model is {dtype}")
+        if found_shape != shape:
+            raise _error(path, f"parameter {name} has shape {found_shape}, but layer_dims "
+                               f"needs {shape}")
+        data = _read_data(stream, math.prod(shape) * found_dtype.itemsize, name, path)
+    array = np.frombuffer(data, dtype=found_dtype).reshape(shape, order=order)
+    if not np.isfinite(array).all():
+        raise _error(path, f"parameter {name} contains NaN or inf")
+    return array
+
+
+def _read_header(stream, name: str, path: str) -> tuple[tuple, np.dtype, str]:
+    """Shape, dtype and memory order ("C" or "F") from a ``.npy`` header."""
+    version = npy_format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran_order, dtype = npy_format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, fortran_order, dtype = npy_format.read_array_header_2_0(stream)
+    else:
+        raise _error(path, f"array {name} uses .npy format version {version}, which "
+                           "save_model never writes")
+    if dtype.hasobject:
+        raise _error(path, f"array {name} holds pickled Python objects, which are never "
+                           "loaded (they could run code)")
+    return shape, dtype, "F" if fortran_order else "C"
+
+
+def _read_data(stream, n_bytes: int, name: str, path: str) -> bytes:
+    # Asking for one byte more reads to the member's end, where zipfile checks the CRC.
+    data = stream.read(n_bytes + 1)
+    if len(data) != n_bytes:
+        problem = "is truncated" if len(data) < n_bytes else "has trailing bytes"
+        raise _error(path, f"array {name} {problem} ({len(data)} bytes of data, "
+                           f"its header says {n_bytes})")
+    return data
+
+
+def _place(xp, value: np.ndarray):
+    """A copy of ``value`` on ``xp``'s device, C-ordered, native byte order, same dtype."""
+    host = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
+    return host.copy() if xp is np else xp.asarray(host)
+
+
+def _fitted_attributes(meta: dict, path: str) -> dict:
+    """``costs_``, ``history_`` and ``n_iter_`` from the metadata, those it holds."""
+    fitted = {}
+    if "costs" in meta:
+        fitted["costs_"] = _record_values(meta["costs"], "costs", path)
+    if "history" in meta:
+        history = meta["history"]
+        if not isinstance(history, dict):
+            raise _error(path, f"history must be an object of lists, "
+                               f"got {type(history).__name__}")
+        fitted["history_"] = {key: _record_values(values, f"history[{key!r}]", path)
+                              for key, values in history.items()}
+    if "n_iter" in meta:
+        fitted["n_iter_"] = _n_iter(meta["n_iter"], path)
+    return fitted
+
+
+def _record_values(values, name: str, path: str) -> list:
+    """A JSON list of record values: None, int, float, or the token of a non-finite float."""
+    if not isinstance(values, list):
+        raise _error(path, f"{name} must be a list of numbers, got {type(values).__name__}")
+    decoded = []
+    for value in values:
+        if isinstance(value, str) and value in _NON_FINITE:
+            decoded.append(_NON_FINITE[value])
+        elif value is None or isinstance(value, (bool, int, float)):
+            decoded.append(value)
+        else:
+            raise _error(path, f"{name} holds {value!r}, which is not a number")
+    return decoded
+
+
+def _n_iter(value, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _error(path, f"n_iter must be a non-negative integer, got {value!r}")
+    return value

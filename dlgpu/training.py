@@ -1,0 +1,201 @@
+"""The training loop of ``DeepNN.fit``: gradient descent, full-batch or mini-batch.
+
+Full-batch training is the course's: ``num_iterations`` steps on all of X,
+the cost recorded every 100 iterations.  Mini-batch training (``batch_size``
+set) or training by ``epochs`` makes one record per epoch, holding the
+mean cost of the epoch's batches.  Between record points nothing is read
+back from the device; at a record point the cost is read (one
+synchronization), validation data is evaluated, the callbacks run and the
+progress is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import backend, propagation
+from .batching import epoch_plan, make_batches
+from .callbacks import StopOnNaN
+from .progress import Progress
+
+COST_EVERY = 100
+
+
+def _on_model_side(A, xp):
+    """Where the batch sources should read A: NumPy data stays on the host for
+    a CuPy model (it is streamed), CuPy data is moved to the host for a NumPy one."""
+    if xp is np:
+        return backend.to_numpy(A)
+    return A if backend.is_cupy_array(A) else np.asarray(A)
+
+
+def evaluate(model, source, plan) -> tuple[float, float]:
+    """Mean cost and accuracy of ``model`` over the batches ``source(plan)``."""
+    head, dtype = model.output, model.dtype
+    total_cost, correct, m = 0.0, 0, 0
+    for Xb, Yb in source(plan):
+        T = head.targets(Yb, dtype)
+        AL, ZL, _ = propagation.forward(model.parameters_, Xb, model.hidden, head,
+                                        keep_cache=False)
+        n = Xb.shape[1]
+        total_cost += float(head.cost(ZL, T)) * n
+        correct += int((head.labels(AL) == head.target_labels(T)).sum())
+        m += n
+    return total_cost / m, correct / m
+
+
+class _Recorder:
+    """Builds the record of each record point and keeps ``history``."""
+
+    def __init__(self, model, callbacks, progress, validation):
+        self.model, self.callbacks, self.progress = model, callbacks, progress
+        self.validation = validation
+        self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": []}
+        if validation is not None:
+            self.history.update(val_cost=[], val_accuracy=[])
+        self.start = self.last_time = time.perf_counter()
+        self.last_epoch = 0
+        self.examples = 0
+        self.last_examples = 0
+
+    def __call__(self, iteration: int, epoch, cost) -> bool:
+        """Record; True when a callback asks to stop."""
+        cost = float(cost)  # the synchronization point
+        now = time.perf_counter()
+        passes = epoch - self.last_epoch
+        record = {"iteration": iteration, "epoch": epoch, "cost": cost,
+                  "time": now - self.start,
+                  "epoch_time": (now - self.last_time) / passes if passes else None}
+        if self.validation is not None and math.isfinite(cost):
+            record["val_cost"], record["val_accuracy"] = evaluate(self.model, *self.validation)
+        elif self.validation is not None:
+            record["val_cost"], record["val_accuracy"] = float("nan"), float("nan")
+        for key, value in record.items():
+            self.history[key].append(value)
+        elapsed = now - self.last_time
+        rate = (self.examples - self.last_examples) / elapsed if elapsed > 0 else None
+        self.last_time, self.last_epoch, self.last_examples = now, epoch, self.examples
+        stop = False
+        for callback in self.callbacks:
+            stop = bool(callback.on_record(self.model, record)) or stop
+            if stop:
+                break
+        if self.progress is not None:
+            self.progress.record(record, rate)
+        return stop
+
+
+def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> None:
+    """Train ``model`` (parameters already initialized) on checked X : (n_x, m), Y.
+
+    ``validation_data`` is a checked ``(X_val, Y_val)`` or None; ``stream``
+    is passed to :func:`dlgpu.batching.make_batches`.  Sets ``history_``,
+    ``costs_`` and ``n_iter_`` on the model.
+    """
+    xp = backend.get_array_module(model.parameters_["W1"])
+    dtype, m = model.dtype, X.shape[1]
+    callbacks = list(callbacks or [])
+    if not any(isinstance(c, StopOnNaN) for c in callbacks):
+        callbacks.insert(0, StopOnNaN("raise"))
+
+    epoch_mode = model.batch_size is not None or model.epochs is not None
+    batch_size = min(model.batch_size or m, m)
+    steps_per_epoch = math.ceil(m / batch_size)
+    total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
+                   else model.num_iterations)
+    validation = None
+    if validation_data is not None:
+        Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
+        chunk = max(batch_size, 1)
+        source, _, _ = make_batches(Xv, Yv, dtype, xp, chunk, stream)
+        validation = (source, epoch_plan(Xv.shape[1], chunk, None))
+
+    progress = None
+    if model.verbose:
+        progress = Progress(model.verbose, _examples(m, batch_size, total_steps),
+                            math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
+    recorder = _Recorder(model, callbacks, progress, validation)
+    for callback in callbacks:
+        callback.on_train_begin(model)
+    steps = 0
+    try:
+        # Divergence is caught from the cost at each record point, with a message
+        # that says where; NumPy's overflow warnings on the way there are noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if epoch_mode:
+                steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
+                                      stream)
+            else:
+                steps = _train_full_batch(model, X, Y, recorder)
+    finally:
+        if progress is not None:
+            progress.close()
+    model.n_iter_ = steps
+    model.history_ = recorder.history
+    model.costs_ = list(recorder.history["cost"])
+    for callback in callbacks:
+        callback.on_train_end(model)
+
+
+def _examples(m, batch_size, total_steps) -> int:
+    steps_per_epoch = math.ceil(m / batch_size)
+    full, rest = divmod(total_steps, steps_per_epoch)
+    return full * m + min(rest * batch_size, m)
+
+
+def _step(model, X, T, cost: bool):
+    """One gradient-descent step on the batch X, T; returns the cost before it if asked."""
+    AL, ZL, cache = propagation.forward(model.parameters_, X, model.hidden, model.output)
+    J = model.output.cost(ZL, T) if cost else None
+    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
+    propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
+    return J
+
+
+def _train_full_batch(model, X, Y, recorder) -> int:
+    """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
+    X = model._to_model(X)
+    T = model.output.targets(model._to_model(Y), model.dtype)
+    m = X.shape[1]
+    for i in range(model.num_iterations):
+        if i % COST_EVERY == 0:
+            AL, ZL, cache = propagation.forward(model.parameters_, X, model.hidden, model.output)
+            if recorder(i, i, model.output.cost(ZL, T)):
+                return i
+            grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
+            propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
+        else:
+            _step(model, X, T, cost=False)
+        recorder.examples += m
+        if recorder.progress is not None:
+            recorder.progress.step(m)
+    return model.num_iterations
+
+
+def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) -> int:
+    """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
+    X, Y = _on_model_side(X, xp), _on_model_side(Y, xp)
+    m = X.shape[1]
+    source, X, Y = make_batches(X, Y, model.dtype, xp, batch_size, stream)
+    rng = np.random.default_rng(model.seed) if model.shuffle else None
+    steps, epoch = 0, 0
+    while steps < total_steps:
+        epoch += 1
+        plan = epoch_plan(m, batch_size, rng)[:total_steps - steps]
+        total = xp.zeros((), dtype=model.dtype)
+        seen = 0
+        for Xb, Yb in source(plan):
+            T = model.output.targets(Yb, model.dtype)
+            n = Xb.shape[1]
+            total += _step(model, Xb, T, cost=True) * T.dtype.type(n)
+            seen += n
+            steps += 1
+            recorder.examples += n
+            if recorder.progress is not None:
+                recorder.progress.step(n)
+        if recorder(steps, epoch, total / total.dtype.type(seen)):
+            break
+    return steps

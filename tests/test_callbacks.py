@@ -1,0 +1,108 @@
+"""Callbacks: early stopping, stopping on a non-finite cost, checkpoints."""
+
+import numpy as np
+import pytest
+
+import dlgpu
+from dlgpu import DeepNN
+from dlgpu.callbacks import Callback, EarlyStopping, ModelCheckpoint, StopOnNaN
+from dlgpu.errors import DivergenceError, DivergenceWarning
+
+
+def diverging_model(**kwargs):
+    return DeepNN([3, 8, 1], learning_rate=1e6, **kwargs)
+
+
+def big_data(binary_data):
+    X, Y = binary_data
+    return X * 1e3, Y
+
+
+class Recorder(Callback):
+    def on_train_begin(self, model):
+        self.records = []
+
+    def on_record(self, model, record):
+        self.records.append(record)
+
+
+def test_divergence_raises_naming_the_iteration_and_value(binary_data, backend_name):
+    X, Y = big_data(binary_data)
+    model = diverging_model(num_iterations=1000)
+    with pytest.raises(DivergenceError, match=r"cost is (nan|inf) at iteration 100\b") as info:
+        model.fit(X, Y)
+    assert info.value.iteration == 100 and not np.isfinite(info.value.value)
+    # The parameters are those of the last finite record: the initial ones.
+    start = DeepNN([3, 8, 1]).initialize_parameters()
+    for key, value in model.parameters_.items():
+        np.testing.assert_array_equal(dlgpu.to_numpy(value), dlgpu.to_numpy(start.parameters_[key]))
+
+
+def test_divergence_in_mini_batches_names_the_epoch(binary_data):
+    X, Y = big_data(binary_data)
+    with pytest.raises(DivergenceError, match=r"at iteration \d+ \(epoch 1\)"):
+        diverging_model(batch_size=8, epochs=5).fit(X, Y)
+
+
+def test_stop_on_nan_can_warn_instead(binary_data):
+    X, Y = big_data(binary_data)
+    model = diverging_model(batch_size=8, epochs=5)
+    with pytest.warns(DivergenceWarning, match="training diverged"):
+        model.fit(X, Y, callbacks=[StopOnNaN("warn")])
+    assert all(np.isfinite(v).all() for v in model.parameters_.values())
+    assert len(model.costs_) == 1 and not np.isfinite(model.costs_[0])
+
+
+def test_no_callback_sees_a_non_finite_model(binary_data):
+    X, Y = big_data(binary_data)
+    seen = Recorder()
+    with pytest.raises(DivergenceError):
+        diverging_model(num_iterations=500).fit(X, Y, callbacks=[seen])
+    assert [r["iteration"] for r in seen.records] == [0]
+
+
+def test_early_stopping_stops_and_restores_the_best(binary_data):
+    X, Y = binary_data
+    Xv, Yv = X[:, :10], 1 - Y[:, :10]  # validation labels flipped: val_cost rises
+    stopper = EarlyStopping(patience=2)
+    seen = Recorder()
+    model = DeepNN([3, 6, 1], batch_size=10, epochs=50, learning_rate=0.5).fit(
+        X, Y, validation_data=(Xv, Yv), callbacks=[seen, stopper])
+    val = [r["val_cost"] for r in seen.records]
+    best = int(np.argmin(val))
+    assert len(val) == best + 4 < 50  # best, then patience + 1 worse records
+    assert stopper.stopped_at == model.n_iter_
+    assert model.cost(Xv, Yv) == pytest.approx(val[best], rel=1e-5)
+
+
+def test_early_stopping_with_min_delta_on_training_cost(binary_data):
+    X, Y = binary_data
+    stopper = EarlyStopping(monitor="cost", patience=0, min_delta=10.0)
+    model = DeepNN([3, 4, 1], batch_size=10, epochs=20).fit(X, Y, callbacks=[stopper])
+    assert len(model.costs_) == 2
+
+
+def test_early_stopping_needs_what_it_monitors(binary_data):
+    with pytest.raises(ValueError, match="'val_accuracy'.*pass validation_data"):
+        DeepNN([3, 4, 1], batch_size=10, epochs=2).fit(
+            *binary_data, callbacks=[EarlyStopping(monitor="val_accuracy")])
+
+
+def test_checkpoints_are_written(tmp_path, binary_data):
+    from dlgpu.io import load_model
+    X, Y = binary_data
+    every = ModelCheckpoint(tmp_path / "ckpt-{epoch}.npz", every=2)
+    last = ModelCheckpoint(tmp_path / "last.npz")
+    model = DeepNN([3, 4, 1], batch_size=10, epochs=5).fit(X, Y, callbacks=[every, last])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-2.npz", "ckpt-4.npz", "last.npz"]
+    np.testing.assert_array_equal(load_model(tmp_path / "last.npz").predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: StopOnNaN("ignore"), "action"),
+    (lambda: EarlyStopping(patience=-1), "patience"),
+    (lambda: ModelCheckpoint("x.npz", every=0), "every"),
+])
+def test_callback_arguments_are_checked(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -1,0 +1,143 @@
+"""Training: full-batch and mini-batch, epochs, shuffling, streamed data, validation, history."""
+
+import numpy as np
+import pytest
+
+import dlgpu
+from dlgpu import DeepNN
+from dlgpu.datasets import load_planar_dataset
+
+from .conftest import needs_cupy
+
+PLANAR = dict(hidden_activation="tanh", learning_rate=1.2, init="small", seed=2)
+
+
+def same_parameters(a, b):
+    return all(np.array_equal(dlgpu.to_numpy(a.parameters_[k]), dlgpu.to_numpy(b.parameters_[k]))
+               for k in a.parameters_)
+
+
+def test_mini_batch_reaches_full_batch_accuracy_on_planar(backend_name):
+    X, Y = load_planar_dataset()
+    full = DeepNN([2, 4, 1], num_iterations=5000, **PLANAR).fit(X, Y)
+    mini = DeepNN([2, 4, 1], batch_size=64, epochs=300, **PLANAR).fit(X, Y)
+    assert full.score(X, Y) > 0.88
+    assert mini.score(X, Y) >= full.score(X, Y) - 0.02
+
+
+def test_mini_batch_reaches_full_batch_accuracy_on_breast_cancer(backend_name):
+    datasets = pytest.importorskip("sklearn.datasets", reason="needs scikit-learn")
+    data = datasets.load_breast_cancer()
+    X = data.data.T
+    X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    Y = data.target.reshape(1, -1)
+    kwargs = dict(hidden_activation="relu", learning_rate=0.1, seed=0)
+    full = DeepNN([30, 16, 1], num_iterations=1000, **kwargs).fit(X, Y)
+    mini = DeepNN([30, 16, 1], batch_size=32, epochs=30, **kwargs).fit(X, Y)
+    assert full.score(X, Y) > 0.95
+    assert mini.score(X, Y) >= full.score(X, Y) - 0.02
+
+
+def test_one_batch_of_everything_is_full_batch_training(binary_data):
+    X, Y = binary_data
+    full = DeepNN([3, 5, 1], num_iterations=250, learning_rate=0.3).fit(X, Y)
+    one = DeepNN([3, 5, 1], epochs=250, batch_size=40, learning_rate=0.3).fit(X, Y)
+    bigger = DeepNN([3, 5, 1], epochs=250, batch_size=1000, learning_rate=0.3).fit(X, Y)
+    assert same_parameters(full, one) and same_parameters(full, bigger)
+
+
+def test_epochs_count_passes_and_num_iterations_counts_steps(binary_data):
+    X, Y = binary_data  # m = 40
+    by_epochs = DeepNN([3, 4, 1], batch_size=16, epochs=5).fit(X, Y)
+    assert by_epochs.n_iter_ == 5 * 3 and by_epochs.history_["epoch"] == [1, 2, 3, 4, 5]
+    assert by_epochs.history_["iteration"] == [3, 6, 9, 12, 15]
+    by_steps = DeepNN([3, 4, 1], batch_size=16, num_iterations=7).fit(X, Y)
+    assert by_steps.n_iter_ == 7 and by_steps.history_["iteration"] == [3, 6, 7]
+    assert len(by_steps.costs_) == 3
+
+
+def test_shuffling_is_seeded(binary_data):
+    X, Y = binary_data
+    kwargs = dict(batch_size=8, epochs=4, learning_rate=0.3)
+    a = DeepNN([3, 5, 1], seed=3, **kwargs).fit(X, Y)
+    b = DeepNN([3, 5, 1], seed=3, **kwargs).fit(X, Y)
+    c = DeepNN([3, 5, 1], seed=3, shuffle=False, **kwargs).fit(X, Y)
+    assert same_parameters(a, b) and not same_parameters(a, c)
+
+
+@needs_cupy
+def test_both_backends_train_the_same_mini_batch_model(binary_data):
+    X, Y = binary_data
+    kwargs = dict(batch_size=8, epochs=10, learning_rate=0.3, dtype="float64", seed=4)
+    dlgpu.set_backend("numpy")
+    a = DeepNN([3, 5, 1], **kwargs).fit(X, Y)
+    dlgpu.set_backend("cupy")
+    b = DeepNN([3, 5, 1], **kwargs).fit(X, Y)
+    for key in a.parameters_:
+        np.testing.assert_allclose(dlgpu.to_numpy(b.parameters_[key]), a.parameters_[key],
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_memory_mapped_data_trains_like_data_in_memory(tmp_path, backend_name):
+    rng = np.random.RandomState(0)
+    X = rng.randn(6, 500)
+    Y = (X[0] * X[1] > 0).astype(np.float64).reshape(1, -1)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Y.npy", Y)
+    X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
+    Y_map = np.load(tmp_path / "Y.npy", mmap_mode="r")
+    kwargs = dict(batch_size=64, epochs=3, learning_rate=0.2)
+    mapped = DeepNN([6, 8, 1], **kwargs).fit(X_map, Y_map, stream=True)
+    in_memory = DeepNN([6, 8, 1], **kwargs).fit(dlgpu.to_device(X), dlgpu.to_device(Y))
+    assert same_parameters(mapped, in_memory)
+
+
+@needs_cupy
+def test_device_data_is_used_in_place(binary_data):
+    import cupy
+    dlgpu.set_backend("cupy")
+    X, Y = (cupy.asarray(a, dtype="float32") for a in binary_data)
+    X0 = X.copy()
+    model = DeepNN([3, 5, 1], batch_size=8, epochs=2).fit(X, Y)
+    assert isinstance(model.parameters_["W1"], cupy.ndarray)
+    assert bool((X == X0).all())
+
+
+def test_validation_metrics_are_recorded(binary_data):
+    X, Y = binary_data
+    Xv, Yv = X[:, :15], Y[:, :15]
+    model = DeepNN([3, 6, 1], batch_size=10, epochs=6, learning_rate=0.3).fit(
+        X, Y, validation_data=(Xv, Yv))
+    history = model.history_
+    assert len(history["val_cost"]) == len(history["val_accuracy"]) == 6
+    # The last record is taken after the last step: it is the final model's.
+    assert history["val_cost"][-1] == pytest.approx(model.cost(Xv, Yv), rel=1e-5)
+    assert history["val_accuracy"][-1] == model.score(Xv, Yv)
+    assert all(t > 0 for t in history["epoch_time"])
+    assert history["time"] == sorted(history["time"])
+
+
+def test_full_batch_history_keeps_the_course_records(binary_data):
+    X, Y = binary_data
+    model = DeepNN([3, 4, 1], num_iterations=250).fit(X, Y, validation_data=binary_data)
+    assert model.history_["iteration"] == [0, 100, 200]
+    assert model.costs_ == model.history_["cost"]
+    assert model.history_["epoch_time"][0] is None
+    assert model.history_["val_cost"][0] == pytest.approx(model.history_["cost"][0], rel=1e-6)
+
+
+@pytest.mark.parametrize("validation_data,error,match", [
+    ((np.zeros((2, 5)), np.zeros((1, 5))), dlgpu.InvalidDataError, "X_val has 2 features"),
+    ((np.zeros((3, 5)), np.zeros((1, 4))), dlgpu.InvalidDataError, "Y_val"),
+    ((np.zeros((3, 5)),), TypeError, "pair"),
+])
+def test_bad_validation_data_is_refused(binary_data, validation_data, error, match):
+    with pytest.raises(error, match=match):
+        DeepNN([3, 4, 1], batch_size=8, epochs=1).fit(*binary_data,
+                                                      validation_data=validation_data)
+
+
+def test_float32_training_stays_float32(binary_data):
+    X, Y = binary_data  # float64 data
+    model = DeepNN([3, 4, 1], batch_size=7, epochs=2, dtype="float32").fit(X, Y)
+    assert all(v.dtype == np.float32 for v in model.parameters_.values())
