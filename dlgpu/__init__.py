@@ -21,7 +21,7 @@ from .io import load_model, save_model
 from .model import DeepNN
 
 __all__ = [
-    "BackendError", "BackendFallbackWarning", "DeepNN", "DivergenceError", "DivergenceWarning",
+    "BackendError", "BackendFallbackWarning", "DeepNN", "DeviceMemoryError", "DivergenceError", "DivergenceWarning",
     "InvalidDataError", "ModelFileError", "NotFittedError", "__version__", "get_activation",
     "get_array_module", "get_backend", "gradient_check", "load_model", "save_model",
     "set_backend", "synchronize", "to_device", "to_numpy",

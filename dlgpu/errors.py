@@ -36,3 +36,7 @@ class DivergenceError(FloatingPointError):
 
 class DivergenceWarning(UserWarning):
     """Training stopped early because the cost became NaN or infinite."""
+
+
+class DeviceMemoryError(MemoryError):
+    """The GPU ran out of memory; the message suggests a smaller batch size."""

@@ -19,6 +19,7 @@ import numpy as np
 from . import backend, propagation
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
+from .errors import DeviceMemoryError
 from .progress import Progress
 
 COST_EVERY = 100
@@ -130,6 +131,11 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
                                       stream)
             else:
                 steps = _train_full_batch(model, X, Y, recorder)
+    except Exception as exc:
+        if not _is_device_out_of_memory(exc):
+            raise
+        xp.get_default_memory_pool().free_all_blocks()  # what this fit held, for what comes next
+        raise DeviceMemoryError(_out_of_memory_message(model, m, batch_size, exc)) from exc
     finally:
         if progress is not None:
             progress.close()
@@ -138,6 +144,21 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
     model.costs_ = list(recorder.history["cost"])
     for callback in callbacks:
         callback.on_train_end(model)
+
+
+def _is_device_out_of_memory(exc: BaseException) -> bool:
+    return (type(exc).__name__ == "OutOfMemoryError"
+            and type(exc).__module__.startswith("cupy"))
+
+
+def _out_of_memory_message(model, m: int, batch_size: int, exc: BaseException) -> str:
+    smaller = max(1, batch_size // 4)
+    where = ("the whole data set is one batch" if model.batch_size is None
+             else f"batch_size={model.batch_size}")
+    return (f"out of GPU memory training {model.layer_dims} on m = {m} examples ({where}, "
+            f"{model.dtype}): {exc}. Try a smaller batch, e.g. batch_size={smaller}; with "
+            f"data on the host, fit(..., stream=True) keeps only two batches on the GPU. "
+            f"The model keeps its parameters from before the failed step.")
 
 
 def _examples(m, batch_size, total_steps) -> int:
@@ -196,6 +217,11 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) ->
             recorder.examples += n
             if recorder.progress is not None:
                 recorder.progress.step(n)
+            # A long epoch is checked every COST_EVERY steps (one read-back), so
+            # a divergence is reported near where it happened.
+            if steps % COST_EVERY == 0 and seen < m and not math.isfinite(float(total)):
+                recorder(steps, epoch, total)  # StopOnNaN raises, or asks to stop
+                return steps
         if recorder(steps, epoch, total / total.dtype.type(seen)):
             break
     return steps

@@ -106,3 +106,11 @@ def test_checkpoints_are_written(tmp_path, binary_data):
 def test_callback_arguments_are_checked(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_a_long_epoch_is_checked_every_100_steps(binary_data):
+    X, Y = big_data(binary_data)  # m = 40: batches of 1 make 40 steps an epoch
+    X = np.tile(X, 10)
+    Y = np.tile(Y, 10)  # 400 steps an epoch
+    with pytest.raises(DivergenceError, match=r"at iteration 100 \(epoch 1\)"):
+        diverging_model(batch_size=1, epochs=1).fit(X, Y)

@@ -141,3 +141,35 @@ def test_float32_training_stays_float32(binary_data):
     X, Y = binary_data  # float64 data
     model = DeepNN([3, 4, 1], batch_size=7, epochs=2, dtype="float32").fit(X, Y)
     assert all(v.dtype == np.float32 for v in model.parameters_.values())
+
+
+def test_same_seed_same_bits_after_mini_batch_training(binary_data, backend_name):
+    X, Y = binary_data
+    kwargs = dict(batch_size=8, epochs=5, learning_rate=0.3, seed=11)
+    a = DeepNN([3, 6, 4, 1], **kwargs).fit(X, Y)
+    b = DeepNN([3, 6, 4, 1], **kwargs).fit(X, Y)
+    assert same_parameters(a, b)
+    assert a.costs_ == b.costs_
+
+
+@needs_cupy
+def test_out_of_device_memory_suggests_a_smaller_batch():
+    import cupy
+
+    from dlgpu.errors import DeviceMemoryError
+    dlgpu.set_backend("cupy")
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 20000).astype(np.float32)
+    Y = (rng.rand(1, 20000) > 0.5).astype(np.float32)
+    model = DeepNN([1000, 512, 1], batch_size=20000, epochs=1)
+    pool = cupy.get_default_memory_pool()
+    pool.free_all_blocks()
+    pool.set_limit(size=pool.used_bytes() + 48 * 2**20)  # room for the model, not the batch
+    try:
+        with pytest.raises(DeviceMemoryError, match=r"batch_size=20000.*batch_size=5000"):
+            model.fit(X, Y, stream=True)
+    finally:
+        pool.set_limit(size=0)
+    assert model.predict(X[:, :10]).shape == (1, 10)  # still usable
+    # and a smaller batch then trains
+    DeepNN([1000, 512, 1], batch_size=2000, epochs=1).fit(X, Y, stream=True)
