@@ -7,7 +7,7 @@ import copy
 import numpy as np
 
 from . import backend
-from .validation import check_X
+from .validation import check_dtype, check_positive_float, check_X
 
 
 def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -> float:
@@ -27,6 +27,8 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     0, as the course does; the check then reports a large difference that is
     not a bug.  Checking after a few training steps avoids exact zeros.
     """
+    epsilon = check_positive_float(epsilon, "epsilon")
+    dtype = check_dtype(dtype)
     X = check_X(X, model.layer_dims[0])
     Y = model.output.check_targets(Y, X.shape[1])
     probe = copy.copy(model)

@@ -6,18 +6,16 @@ import numpy as np
 
 from . import backend, propagation
 from .activations import get_activation
-from .errors import InvalidDataError, NotFittedError
+from .errors import NotFittedError
 from .initializers import check_init, initialize
 from .outputs import get_output
 from .training import train
-from .validation import (
-    check_dtype,
-    check_int,
-    check_layer_dims,
-    check_positive_float,
-    check_seed,
-    check_X,
-)
+from .validation import (as_array, check_dtype, check_int, check_layer_dims,
+                         check_positive_float, check_seed, check_X)
+
+
+#: ``_validated``'s default: no targets given (None is a mistake to report, not this)
+_NO_TARGETS = object()
 
 
 class DeepNN:
@@ -154,7 +152,7 @@ class DeepNN:
         memory only when the data would take more than half of the free device
         memory, ``True`` always, ``False`` never.  Returns self.
         """
-        X = check_X(X, self.layer_dims[0])
+        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
         if validation_data is not None:
             validation_data = self._check_validation(validation_data)
@@ -165,17 +163,17 @@ class DeepNN:
     def _check_validation(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, Y_val)")
-        Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val")
+        Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val", dtype=self.dtype)
         Yv = self.output.check_targets(_as_array(validation_data[1], "Y_val"), Xv.shape[1],
                                        name="Y_val")
         return Xv, Yv
 
     # -- inference --------------------------------------------------------------
-    def _validated(self, X, Y=None):
+    def _validated(self, X, Y=_NO_TARGETS):
         """X (and Y) checked, then as arrays of the model's backend and dtype."""
         self._xp()
-        X = check_X(X, self.layer_dims[0])
-        if Y is not None:
+        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
+        if Y is not _NO_TARGETS:
             Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
             Y = self.output.targets(self._to_model(Y), self.dtype)
         return self._to_model(X), Y
@@ -233,9 +231,7 @@ _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learnin
 
 
 def _as_array(Y, name):
-    if Y is None:
-        raise InvalidDataError(f"{name} is None; expected a 2-D array of labels")
-    return Y if backend.is_cupy_array(Y) else np.asarray(Y)
+    return as_array(Y, name, "a 2-D array of labels")
 
 
 def _is_leaky(name) -> bool:

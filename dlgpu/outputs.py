@@ -15,7 +15,7 @@ from .activations import Sigmoid
 from .backend import get_array_module, to_numpy
 from .errors import InvalidDataError
 from .losses import binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits, softmax
-from .validation import check_Y
+from .validation import as_array, check_Y
 
 OUTPUT_NAMES = ("sigmoid", "softmax")
 
@@ -75,6 +75,7 @@ class SoftmaxOutput:
     def check_targets(self, Y, m: int, name: str = "Y"):
         """Y : one-hot (C, m) or integer labels (1, m) in [0, C)."""
         C = self.n_out
+        Y = as_array(Y, name, f"integer labels (1, m) or one-hot columns ({C}, m)")
         xp = get_array_module(Y)
         if Y.ndim != 2 or Y.shape[0] not in (1, C):
             hint = " (reshape labels with Y.reshape(1, -1))" if Y.ndim == 1 else ""

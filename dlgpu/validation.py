@@ -69,20 +69,31 @@ def check_dtype(dtype) -> str:
     return name
 
 
-def _as_array(x, name: str):
+def as_array(x, name: str, expected: str = "a 2-D array"):
+    """``x`` as a NumPy array (a CuPy array stays as it is), never copied when it is one.
+
+    None and nested lists that are not rectangular raise InvalidDataError
+    naming ``name`` and what was ``expected``.
+    """
     if is_cupy_array(x):
         return x
     if x is None:
-        raise InvalidDataError(f"{name} is None; expected a 2-D array")
-    return np.asarray(x)
+        raise InvalidDataError(f"{name} is None; expected {expected}")
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise InvalidDataError(f"{name} cannot be read as an array ({exc}); expected "
+                               f"{expected}, with rows of equal length") from None
 
 
-def check_X(X, n_x: int | None = None, name: str = "X"):
+def check_X(X, n_x: int | None = None, name: str = "X", dtype=None):
     """X : (n_x, m), numeric, finite, at least one example and one feature.
 
-    Returns X as an array (NumPy or CuPy, as given), not copied.
+    With ``dtype`` (the model's), float values too large for it, which would
+    become infinite when converted, are refused as well.  Returns X as an
+    array (NumPy or CuPy, as given), not copied.
     """
-    X = _as_array(X, name)
+    X = as_array(X, name)
     if X.ndim != 2:
         hint = (" (a single example is a column: reshape it to (n_x, 1))"
                 if X.ndim == 1 else "")
@@ -103,28 +114,50 @@ def check_X(X, n_x: int | None = None, name: str = "X"):
         n_bad = _count_non_finite(X)
         if n_bad:
             raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+        if dtype is not None:
+            _check_range(X, np.dtype(dtype), name)
     return X
 
 
-def _count_non_finite(X, block_bytes: int = 2**26) -> int:
-    """How many entries of X are NaN or infinite.
+def _check_range(X, dtype: np.dtype, name: str) -> None:
+    """Refuse finite float values that ``dtype`` cannot hold (float64 data, float32 model)."""
+    limit = float(np.finfo(dtype).max)  # compared as Python floats: no cast to dtype
+    if float(np.finfo(X.dtype).max) <= limit:
+        return
+    largest = float(_largest_magnitude(X))
+    if largest > limit:
+        raise InvalidDataError(
+            f"{name} holds values up to {largest:.3g} in magnitude, beyond the range of "
+            f"{dtype.name} (+-{limit:.3g}), so they would become infinite; rescale {name} "
+            f"(dlgpu.datasets.standardize) or use dtype='float64'")
 
-    Host data is read a block of rows at a time, so a memory map larger than
-    RAM is checked without a temporary of its size.
-    """
+
+def _blocks(X, block_bytes: int = 2**26):
+    """X a block of rows at a time, so a memory map larger than RAM is read piecewise."""
+    rows = max(1, block_bytes // max(1, X.shape[1] * X.itemsize))
+    return (X[r:r + rows] for r in range(0, X.shape[0], rows))
+
+
+def _largest_magnitude(X):
+    xp = get_array_module(X)
+    if xp is not np:
+        return xp.abs(X).max()
+    return max(np.abs(block).max() for block in _blocks(X))
+
+
+def _count_non_finite(X) -> int:
+    """How many entries of X are NaN or infinite."""
     xp = get_array_module(X)
     if xp is not np:
         return int((~xp.isfinite(X)).sum())
-    rows = max(1, block_bytes // max(1, X.shape[1] * X.itemsize))
-    return sum(int(X[r:r + rows].size - np.isfinite(X[r:r + rows]).sum())
-               for r in range(0, X.shape[0], rows))
+    return sum(int(block.size - np.isfinite(block).sum()) for block in _blocks(X))
 
 
 def check_Y(Y, m: int, name: str = "Y"):
     """Y : (1, m) of labels in {0, 1}.  Returns Y as an array, not copied."""
-    Y = _as_array(Y, name)
+    Y = as_array(Y, name, "a 2-D array of labels")
     if Y.ndim != 2 or Y.shape[0] != 1:
-        hint = " (reshape it with Y.reshape(1, -1))" if Y.ndim == 1 else ""
+        hint = f" (reshape it with {name}.reshape(1, -1))" if Y.ndim == 1 else ""
         raise InvalidDataError(f"{name} must have shape (1, m); got shape {Y.shape}{hint}")
     if Y.shape[1] != m:
         raise InvalidDataError(f"X has m = {m} examples (columns) but {name} has "

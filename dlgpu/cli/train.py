@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import __version__, backend
 from ..datasets import train_test_split
+from ..errors import InvalidDataError
 from ..model import DeepNN
 from . import data
 from .info import backend_quietly
@@ -68,12 +69,22 @@ def add_parser(sub) -> None:
 
 
 def output_layer(Y, choice: str) -> tuple[str, int]:
-    """The output activation and size for targets Y : (n_y, m)."""
+    """The output activation and size for targets Y : (n_y, m).
+
+    Labels that are not class numbers are left for ``fit`` to refuse, with
+    its message; only a largest label that would make more classes than there
+    are examples (an ID or a measurement taken for the label) is refused here,
+    before a layer of that size is allocated.
+    """
     if Y.shape[0] > 1:
         return "softmax", Y.shape[0]
     n_classes = int(Y.max()) + 1 if Y.size and Y.min() >= 0 else 2
     if choice == "sigmoid" or (choice == "auto" and n_classes <= 2):
         return "sigmoid", 1
+    if n_classes > max(Y.shape[1], 2):
+        raise InvalidDataError(f"the labels go up to {Y.max():g}, which would make {n_classes} "
+                               f"classes for {Y.shape[1]} examples; labels must be class "
+                               f"numbers 0 to C-1 (is --label the right column?)")
     return "softmax", max(n_classes, 2)
 
 

@@ -1,15 +1,26 @@
-"""The one-hidden-layer tanh network of the planar-data exercise (course 1, week 3)."""
+"""The one-hidden-layer tanh network of the planar-data exercise (course 1, week 3).
+
+Every public function checks its arguments first (:mod:`.checks`);
+``nn_model`` checks its own once and then loops over the unchecked steps.
+"""
 
 from __future__ import annotations
 
 from ..backend import get_array_module, to_device
+from ..errors import InvalidDataError
+from ..validation import as_array, check_int, check_positive_float, check_X, check_Y
 from .activations import sigmoid, tanh
-from .deep import compute_cost, draw_parameters, update_parameters
+from .checks import check_parameters, input_size
+from .deep import _cost, _update, draw_parameters
 
 
 def layer_sizes(X, Y, n_h=4):
     """``(n_x, n_h, n_y)`` for X : (n_x, m) and Y : (n_y, m)."""
-    return X.shape[0], n_h, Y.shape[0]
+    X, Y = as_array(X, "X"), as_array(Y, "Y")
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise InvalidDataError(f"X must be (n_x, m) and Y (n_y, m), with the same m; got "
+                               f"shapes {X.shape} and {Y.shape}")
+    return X.shape[0], check_int(n_h, "n_h", 1), Y.shape[0]
 
 
 def forward_propagation(X, parameters):
@@ -17,6 +28,11 @@ def forward_propagation(X, parameters):
 
     Returns ``(A2, cache)`` with cache ``{"Z1", "A1", "Z2", "A2"}``.
     """
+    check_parameters(parameters, n_layers=2, finite=True)
+    return _forward(check_X(X, input_size(parameters)), parameters)
+
+
+def _forward(X, parameters):
     xp = get_array_module(X, parameters["W1"])
     Z1 = xp.matmul(parameters["W1"], X) + parameters["b1"]
     A1, _ = tanh(Z1)
@@ -27,6 +43,17 @@ def forward_propagation(X, parameters):
 
 def backward_propagation(parameters, cache, X, Y):
     """Gradients ``{"dW1", "db1", "dW2", "db2"}``; tanh' = 1 - A1^2."""
+    check_parameters(parameters, n_layers=2)
+    X = check_X(X, input_size(parameters))
+    Y = check_Y(Y, X.shape[1])
+    missing = [k for k in ("A1", "A2") if k not in cache]
+    if missing:
+        raise InvalidDataError(f"cache must be the dict forward_propagation returns; it "
+                               f"lacks {', '.join(missing)}")
+    return _backward(parameters, cache, X, Y)
+
+
+def _backward(parameters, cache, X, Y):
     xp = get_array_module(X, parameters["W1"])
     m = X.shape[1]
     A1, A2 = cache["A1"], cache["A2"]
@@ -42,24 +69,30 @@ def backward_propagation(parameters, cache, X, Y):
 def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.2):
     """Train the planar network: W = randn * 0.01 (seed 2), b = 0, learning rate 1.2.
 
-    Prints ``Cost after iteration i: c`` every 1000 iterations when
-    ``print_cost``.  Returns the parameters.
+    X : (n_x, m), Y : (1, m) labels 0/1.  Prints ``Cost after iteration i: c``
+    every 1000 iterations when ``print_cost``.  Returns the parameters.
     """
+    n_h = check_int(n_h, "n_h", 1)
+    check_int(num_iterations, "num_iterations")
+    check_positive_float(learning_rate, "learning_rate")
+    X = check_X(X)
+    Y = check_Y(Y, X.shape[1])
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     n_x, _, n_y = layer_sizes(X, Y)
     parameters = draw_parameters([n_x, n_h, n_y], "small", seed=2)
     for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        cost = compute_cost(A2, Y)
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        A2, cache = _forward(X, parameters)
+        cost = _cost(A2, Y)
+        grads = _backward(parameters, cache, X, Y)
+        parameters = _update(parameters, grads, learning_rate)
         if print_cost and i % 1000 == 0:
-            print("Cost after iteration %i: %f" % (i, cost))
+            print(f"Cost after iteration {i}: {cost:f}")
     return parameters
 
 
 def planar_predict(parameters, X):
     """The planar exercise's ``predict(parameters, X)``: 1 where A2 > 0.5."""
-    X = to_device(X, "float64")
-    A2, _ = forward_propagation(X, parameters)
+    check_parameters(parameters, n_layers=2, finite=True)
+    X = to_device(check_X(X, input_size(parameters)), "float64")
+    A2, _ = _forward(X, parameters)
     return A2 > 0.5

@@ -15,6 +15,8 @@ import numpy as np
 from ..errors import InvalidDataError
 
 CAT_KEYS = {"train": ("train_set_x", "train_set_y"), "test": ("test_set_x", "test_set_y")}
+#: what h5py raises on a damaged file (HDF5's own errors arrive as these)
+H5_DAMAGE = (OSError, RuntimeError, KeyError, ValueError, TypeError)
 
 
 def require_h5py():
@@ -47,6 +49,13 @@ def read_cat_split(h5file, path, split: str):
     if x.ndim != 4 or y.ndim != 1 or x.shape[0] != y.shape[0]:
         raise InvalidDataError(f"{path}: expected {x_key} (m, h, w, c) and {y_key} (m,), "
                                f"got {x.shape} and {y.shape}")
+    if x.shape[0] == 0:
+        raise InvalidDataError(f"{path}: {x_key} holds no images (m = 0)")
+    for key, array in ((x_key, x), (y_key, y)):
+        if array.dtype.kind not in "biuf":
+            raise InvalidDataError(f"{path}: {key} must hold numbers; got dtype {array.dtype}")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise InvalidDataError(f"{path}: {key} holds NaN or infinite values")
     return x, y.reshape(1, -1), classes
 
 
@@ -67,7 +76,9 @@ def load_cat_dataset(train_path, test_path):
         try:
             with h5py.File(path, "r") as f:
                 x, y, classes = read_cat_split(f, path, split)
-        except OSError as exc:
+        except InvalidDataError:
+            raise
+        except H5_DAMAGE as exc:
             raise InvalidDataError(f"{path} is not a readable HDF5 file ({exc})") from None
         out += [x, y]
     return (*out, classes)

@@ -11,18 +11,29 @@ naming the file and the problem.
 from __future__ import annotations
 
 import csv
+import math
+import struct
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from ..errors import InvalidDataError
-from .cat import is_cat_layout, read_cat_split, require_h5py
+from .cat import CAT_KEYS, H5_DAMAGE, is_cat_layout, read_cat_split, require_h5py
 from .transforms import flatten_images
 
 LAYOUTS = ("columns", "rows")
 CSV_HEADERS = ("infer", True, False)
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+_NPY_MAGIC = b"\x93NUMPY"
+#: what the zip and .npy readers raise on a damaged or truncated file
+_NPZ_DAMAGE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, struct.error,
+               NotImplementedError, RuntimeError)
+_DEFLATE_MAX_RATIO = 1032  # no deflate stream expands more than this
+_EXACT_INTEGERS = 2**53  # float64 holds every whole number up to this exactly
 
 
 def _existing_file(path) -> Path:
@@ -64,6 +75,9 @@ def _to_columns(X, Y, layout: str, path, x_key: str, y_key: str | None):
                             if X.ndim == 4 else ""))
     if layout == "rows":
         X = X.T
+    if X.size == 0:
+        raise InvalidDataError(f"{path}: {x_key!r} holds no data: read as (n_x, m) it has shape "
+                               f"{X.shape}; it needs at least one feature and one example")
     if Y is None:
         return X, None
     Y = _numeric(Y, path, y_key)
@@ -72,7 +86,7 @@ def _to_columns(X, Y, layout: str, path, x_key: str, y_key: str | None):
         Y = Y.reshape(1, -1)
     elif Y.ndim == 2 and layout == "rows":
         Y = Y.T
-    if Y.ndim != 2 or Y.shape[1] != m:
+    if Y.ndim != 2 or Y.shape[1] != m or Y.shape[0] == 0:
         expected = "(1, m) or (m,)" if layout == "columns" else "(m,) or (m, n_y)"
         raise InvalidDataError(f"{path}: {x_key!r} holds m = {m} examples, so {y_key!r} must "
                                f"be {expected} with layout={layout!r}; got shape {Y.shape}")
@@ -103,13 +117,11 @@ def load_npz(path, x_key="X", y_key="Y", layout="columns"):
     """
     path = _existing_file(path)
     layout = _check_layout(layout)
+    _check_zip_magic(path)
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except _NPZ_DAMAGE as exc:
         raise InvalidDataError(f"{path} is not a readable .npz file ({exc})") from None
-    if not hasattr(archive, "files"):
-        raise InvalidDataError(f"{path} holds a single .npy array, not an .npz archive of "
-                               f"named arrays; save it with np.savez(path, X=X, Y=Y)")
     with archive:
         keys = [k for k in (x_key, y_key) if k is not None]
         missing = [k for k in keys if k not in archive.files]
@@ -123,17 +135,63 @@ def load_npz(path, x_key="X", y_key="Y", layout="columns"):
                        x_key, y_key)
 
 
-def _read_npz_array(archive, key: str, path) -> np.ndarray:
+def _check_zip_magic(path: Path) -> None:
+    """Refuse a file that is not a zip archive before NumPy tries to read it."""
     try:
+        with open(path, "rb") as file:
+            magic = file.read(len(_NPY_MAGIC))
+    except OSError as exc:
+        raise InvalidDataError(f"{path} cannot be read ({exc})") from None
+    if magic.startswith(_NPY_MAGIC):
+        raise InvalidDataError(f"{path} holds a single .npy array, not an .npz archive of "
+                               f"named arrays; save it with np.savez(path, X=X, Y=Y)")
+    if magic[:4] not in _ZIP_MAGICS:
+        raise InvalidDataError(f"{path} is not a readable .npz file (it does not start as a "
+                               f"zip archive does); save one with np.savez(path, X=X, Y=Y)")
+
+
+def _read_npz_array(archive, key: str, path) -> np.ndarray:
+    """Array ``key`` of an open archive, its header checked before any data is read."""
+    try:
+        _check_npy_header(archive.zip, key, path)
         return archive[key]
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise InvalidDataError(f"{path}: {key!r} holds Python objects (a ragged or "
-                                   f"non-numeric array), which dlgpu does not unpickle; "
-                                   f"store a numeric array") from None
+    except InvalidDataError:
+        raise
+    except _NPZ_DAMAGE as exc:
         raise InvalidDataError(f"{path}: array {key!r} is damaged ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise InvalidDataError(f"{path}: array {key!r} is damaged ({exc})") from None
+
+
+def _check_npy_header(zip_file: zipfile.ZipFile, key: str, path) -> None:
+    """Refuse pickled arrays, and headers promising more data than the member holds.
+
+    A damaged header can claim any shape; reading it as it stands would ask
+    for that much memory first.
+    """
+    names = zip_file.namelist()
+    info = zip_file.getinfo(key + ".npy" if key + ".npy" in names else key)
+    with zip_file.open(info) as stream:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = npy_format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, _, dtype = npy_format.read_array_header_2_0(stream)
+        else:
+            raise InvalidDataError(f"{path}: array {key!r} uses .npy format version "
+                                   f"{version}, which np.savez writes only for structured "
+                                   f"arrays; store a numeric array")
+    if dtype.hasobject:
+        raise InvalidDataError(f"{path}: {key!r} holds Python objects (a ragged or "
+                               f"non-numeric array), which dlgpu does not unpickle; "
+                               f"store a numeric array")
+    n_bytes = math.prod(shape) * dtype.itemsize
+    held = info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        held = min(held, info.compress_size)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        held = min(held, info.compress_size * _DEFLATE_MAX_RATIO)
+    if n_bytes > held:
+        raise InvalidDataError(f"{path}: array {key!r} is damaged (its header describes "
+                               f"{n_bytes} bytes of data; the archive holds at most {held})")
 
 
 # -- .csv ---------------------------------------------------------------------------------
@@ -160,7 +218,8 @@ def load_csv(path, label=-1, header="infer", delimiter=","):
     X : (n_x, m) float64
         The feature columns, transposed into the course's layout.
     Y : (1, m), or None when ``label`` is None
-        int64 when every label is a whole number, else float64.
+        int64 when every label is a whole number (up to 2**53 in magnitude),
+        else float64.
     """
     path = _existing_file(path)
     if header not in CSV_HEADERS:
@@ -189,7 +248,7 @@ def load_csv(path, label=-1, header="infer", delimiter=","):
     if label_column is None:
         return X, None
     Y = values[:, label_column].reshape(1, -1)
-    if (Y == np.floor(Y)).all():
+    if (Y == np.floor(Y)).all() and (np.abs(Y) <= _EXACT_INTEGERS).all():
         Y = Y.astype(np.int64)
     return X, Y
 
@@ -250,6 +309,8 @@ def _parse_csv_values(lines, names, path) -> np.ndarray:
         values = None
     if values is not None and np.isfinite(values).all():
         return values
+    # Python's float() judges each field, as in header inference; it also reads
+    # spellings NumPy does not (such as "1_000"), which then parse here.
     for line_number, fields in lines:
         for c, field in enumerate(fields):
             column = repr(names[c]) if names is not None else str(c)
@@ -262,7 +323,7 @@ def _parse_csv_values(lines, names, path) -> np.ndarray:
             else:
                 continue
             raise InvalidDataError(f"{path}, line {line_number}, column {column}: {problem}")
-    raise AssertionError("unreachable: a value failed to parse but none was found")
+    return np.array([[float(field) for field in fields] for _, fields in lines])
 
 
 # -- .h5 / .hdf5 --------------------------------------------------------------------------
@@ -290,13 +351,19 @@ def load_h5(path, x_key="X", y_key="Y", layout="columns"):
     layout = _check_layout(layout)
     try:
         with h5py.File(path, "r") as f:
-            if x_key not in f and is_cat_layout(f):
+            cat = x_key not in f and is_cat_layout(f)
+            if cat:
                 images, Y, _ = read_cat_split(f, path, "train")
-                return np.ascontiguousarray(flatten_images(images) / 255.0), Y
-            X = _read_h5_dataset(h5py, f, x_key, path)
-            Y = _read_h5_dataset(h5py, f, y_key, path) if y_key is not None else None
-    except OSError as exc:
+            else:
+                X = _read_h5_dataset(h5py, f, x_key, path)
+                Y = _read_h5_dataset(h5py, f, y_key, path) if y_key is not None else None
+    except InvalidDataError:
+        raise
+    except H5_DAMAGE as exc:
         raise InvalidDataError(f"{path} is not a readable HDF5 file ({exc})") from None
+    if cat:
+        X = np.ascontiguousarray(flatten_images(images) / 255.0)
+        return _to_columns(X, Y, "columns", path, *CAT_KEYS["train"])
     return _to_columns(X, Y, layout, path, x_key, y_key)
 
 

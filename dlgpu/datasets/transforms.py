@@ -13,15 +13,13 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_array_module, is_cupy_array, to_numpy
+from ..backend import get_array_module, to_numpy
 from ..errors import InvalidDataError
-from ..validation import check_int, check_seed
+from ..validation import as_array, check_int, check_seed
 
 
 def _as_array(x, name: str):
-    if x is None:
-        raise InvalidDataError(f"{name} is None; expected an array")
-    return x if is_cupy_array(x) else np.asarray(x)
+    return as_array(x, name, "an array")
 
 
 def _numeric_2d(x, name: str, shape_name: str):
@@ -44,7 +42,8 @@ def standardize(X, mean=None, std=None):
     Parameters
     ----------
     X : (n_x, m)
-        Integer and bool data is computed in float64; float32 stays float32.
+        Finite numbers; integer and bool data is computed in float64,
+        float32 stays float32.
     mean, std : (n_x, 1) or None
         Computed from X when both are None.  Pass the training set's values
         to transform a test set the same way.
@@ -58,9 +57,16 @@ def standardize(X, mean=None, std=None):
         rounding of its mean) rather than NaN.
     """
     X = _numeric_2d(X, "X", "(n_x, m)")
+    xp = get_array_module(X)
+    if X.size == 0:
+        raise InvalidDataError(f"X is empty: shape {X.shape}; standardize needs at least one "
+                               f"feature and one example")
+    if X.dtype.kind == "f" and not bool(xp.isfinite(X).all()):
+        # One NaN would make its feature's mean and std, and so the whole row, NaN.
+        raise InvalidDataError(f"X contains {int((~xp.isfinite(X)).sum())} NaN or infinite "
+                               f"value(s); standardize needs finite data")
     if (mean is None) != (std is None):
         raise ValueError("pass both mean and std (as returned by an earlier call), or neither")
-    xp = get_array_module(X)
     dtype = X.dtype if X.dtype.kind == "f" else np.dtype("float64")
     X = X.astype(dtype, copy=False)
     n_x = X.shape[0]
@@ -85,6 +91,8 @@ def _feature_column(values, n_x: int, name: str, xp, dtype):
                                                             and values.shape[1] != 1):
         raise InvalidDataError(f"{name} must have shape (n_x, 1) = ({n_x}, 1), "
                                f"got {values.shape}")
+    if not bool(xp.isfinite(values).all()):
+        raise InvalidDataError(f"{name} contains NaN or infinite values")
     return values.reshape(n_x, 1)
 
 
