@@ -2,9 +2,10 @@
 
 Notation of the course: X = A[0] is (n_x, m), W[l] is (n_l, n_{l-1}),
 b[l] is (n_l, 1), Z[l] = W[l] A[l-1] + b[l], A[l] = g[l](Z[l]).  Hidden
-layers use one activation, the output layer a sigmoid, and the cost is the
-binary cross-entropy.  The code is backend-agnostic: the array module comes
-from the arrays, and the activations dispatch to NumPy or CUDA kernels.
+layers use one activation; the output layer (:mod:`dlgpu.outputs`) is a
+sigmoid with binary cross-entropy or a softmax with categorical
+cross-entropy.  The code is backend-agnostic: the array module comes from
+the arrays, and the activations dispatch to NumPy or CUDA kernels.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
 def backward(parameters: dict, cache: list, AL, Y, hidden: Activation) -> dict:
     """Gradients of the cross-entropy cost: ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
 
-    With a sigmoid output and cross-entropy, dZ[L] = A[L] - Y.  The 1/m of
+    With a sigmoid output and binary cross-entropy, or a softmax output and
+    categorical cross-entropy (Y one-hot), dZ[L] = A[L] - Y.  The 1/m of
     every gradient is folded into dZ[L] once; it then flows through
     dA[l-1] = W[l]^T dZ[l] and dZ[l-1] = dA[l-1] * g'(Z[l-1]) linearly.
     dA[0] is never computed.
@@ -60,7 +62,10 @@ def backward(parameters: dict, cache: list, AL, Y, hidden: Activation) -> dict:
         grads[f"dW{l}"] = xp.matmul(dZ, A_prev.T)
         grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
         if l > 1:
-            dA_prev = xp.matmul(parameters[f"W{l}"].T, dZ)
+            W = parameters[f"W{l}"]
+            # With one output unit W^T dZ is an outer product: broadcasting gives
+            # the same numbers, where BLAS would run a K = 1 GEMM far below its rate.
+            dA_prev = W.T * dZ if W.shape[0] == 1 else xp.matmul(W.T, dZ)
             dZ = hidden.backward_(dA_prev, A_prev)
     return grads
 

@@ -23,6 +23,16 @@ from ..backend import get_array_module, is_cupy_array
 from .kernels import get_kernel
 
 
+def zeros_row(Z: np.ndarray) -> np.ndarray:
+    """Zeros of Z's dtype along its last axis, to compare Z with in ``np.maximum``/``np.minimum``.
+
+    Against a Python scalar those ufuncs take a slow loop (NumPy 2.4: about 5x
+    slower than ``Z + 1`` on a (256, 8192) float32 Z); against a row that
+    broadcasts over Z, each inner loop runs over two contiguous arrays.
+    """
+    return np.zeros(Z.shape[-1:], dtype=Z.dtype)
+
+
 class Activation:
     """An activation ``g`` and its derivative, on NumPy and CUDA."""
 

@@ -6,7 +6,7 @@ NOTE: the derivative at ``z = 0`` is taken as 0, as in the course
 
 import numpy as np
 
-from .base import Activation
+from .base import Activation, zeros_row
 
 
 class ReLU(Activation):
@@ -16,7 +16,7 @@ class ReLU(Activation):
 
     def forward_cpu(self, Z):
         # maximum() propagates NaN, so a diverged run stays visible.
-        return np.maximum(Z, 0, out=Z)
+        return np.maximum(Z, zeros_row(Z), out=Z)
 
     def backward_cpu(self, dA, A):
         # Multiplying by the bool mask is a SIMD loop; a masked copyto is ~15x slower.

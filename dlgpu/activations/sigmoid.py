@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import Activation
+from .base import Activation, zeros_row
 
 
 class Sigmoid(Activation):
@@ -28,7 +28,7 @@ __device__ __forceinline__ T dlgpu_sigmoid(T z) {
         with np.errstate(under="ignore"):
             np.exp(denominator, out=denominator)
             denominator += 1
-            np.minimum(Z, 0, out=Z)
+            np.minimum(Z, zeros_row(Z), out=Z)
             np.exp(Z, out=Z)
         Z /= denominator
         return Z

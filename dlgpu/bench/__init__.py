@@ -1,0 +1,18 @@
+"""Benchmarks of dlgpu against its peers and against the hardware's own limits.
+
+* :mod:`~dlgpu.bench.counts`: FLOPs and bytes moved by a training step or an
+  activation call, for a shape, a batch size m and a dtype.
+* :mod:`~dlgpu.bench.ceilings`: the GEMM rate and memory bandwidth of a
+  backend, measured on the machine; :mod:`~dlgpu.bench.roofline` turns them
+  into the floor under each measured time.
+* :mod:`~dlgpu.bench.timing`: honest timing of asynchronous device work.
+* :mod:`~dlgpu.bench.problems`, :mod:`~dlgpu.bench.steps`,
+  :mod:`~dlgpu.bench.runs`: the same problem handed to dlgpu, the course's
+  NumPy transcription, PyTorch and scikit-learn.
+* :mod:`~dlgpu.bench.machine`: what the numbers were measured on.
+* :mod:`~dlgpu.bench.results`, :mod:`~dlgpu.bench.charts`,
+  :mod:`~dlgpu.bench.report`: pytest-benchmark JSON in, a Markdown report
+  with PNG charts out (``dlgpu bench --out DIR``).
+
+The benchmark suite itself is ``benchmarks/`` in the source tree.
+"""

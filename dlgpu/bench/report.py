@@ -1,0 +1,247 @@
+"""``dlgpu bench``: run the benchmark suite (or read its JSON) and write the report.
+
+    dlgpu bench --out DIR [--quick | --full] [-k EXPRESSION]
+    dlgpu bench --out DIR --json FILE [FILE ...]
+
+Without ``--json`` the suite in ``benchmarks/`` runs in a fresh Python
+(``python -m pytest benchmarks --benchmark-enable --benchmark-json
+DIR/benchmark.json``), so the report always comes from a saved, re-readable
+JSON file.  ``--quick`` measures the small shapes with few rounds (about a
+minute on a 2-core CPU); ``--full`` adds the large sizes, meant for a GPU.
+``DIR`` receives ``report.md`` and its PNG charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import charts, tables
+from .results import ResultSet, load
+
+REPORT = "report.md"
+JSON = "benchmark.json"
+
+
+def default_suite() -> Path:
+    """``benchmarks/`` of the source tree this dlgpu was imported from."""
+    return Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def suite_command(json_path: Path, suite: Path, select: str | None = None) -> list[str]:
+    command = [sys.executable, "-m", "pytest", str(suite), "--benchmark-enable",
+               f"--benchmark-json={json_path}", "-q", "-p", "no:cacheprovider"]
+    return command + (["-k", select] if select else [])
+
+
+def run_suite(json_path: Path, tier: str, suite: Path, select: str | None = None) -> int:
+    """Run the suite at ``tier`` in a subprocess; returns pytest's exit status."""
+    suite = Path(suite).resolve()
+    if not (suite / "conftest.py").is_file():
+        raise FileNotFoundError(
+            f"the benchmark suite is not at {suite}: run from a dlgpu source checkout, "
+            f"pass --benchmarks DIR, or read saved results with --json FILE")
+    env = {key: value for key, value in os.environ.items() if key != "DLGPU_BENCH_FULL"}
+    env["DLGPU_BENCH_TIER"] = tier
+    # The subprocess must import this same dlgpu, installed or not.
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    command = suite_command(json_path, suite, select)
+    print("running:", " ".join(command), f"(DLGPU_BENCH_TIER={tier})", flush=True)
+    return subprocess.run(command, cwd=suite.parent, env=env, check=False).returncode
+
+
+def _machine_lines(result_set: ResultSet) -> list[str]:
+    lines = []
+    for source in result_set.sources:
+        described = source.machine.get("dlgpu") or {}
+        blas = described.get("blas") or {}
+        gpu = described.get("gpu")
+        commit = source.commit
+        lines.append(f"**{Path(source.path).name}**, measured {source.datetime or 'at an unknown time'}"
+                     + (f", commit `{str(commit.get('id', ''))[:10]}`"
+                        + (" (with uncommitted changes)" if commit.get("dirty") else "")
+                        if commit.get("id") else "") + ":")
+        lines.append("")
+        lines.append(f"- CPU: {described.get('cpu_model', source.machine.get('processor', '?'))}, "
+                     f"{described.get('cpus', '?')} usable cores, "
+                     f"{described.get('memory_gib', '?')} GiB; {described.get('os', '?')}")
+        lines.append(f"- Python {described.get('python', '?')}, dlgpu {described.get('dlgpu', '?')}, "
+                     f"NumPy {described.get('numpy', '?')}"
+                     + (f" with {blas.get('internal_api')} {blas.get('version')} "
+                        f"({blas.get('architecture')} kernels, {blas.get('num_threads')} threads)"
+                        if blas else ""))
+        lines.append(f"- PyTorch {described.get('torch') or 'not installed'}"
+                     + (f" ({described['torch_threads']} threads)"
+                        if described.get("torch_threads") else "")
+                     + f", scikit-learn {described.get('scikit-learn') or 'not installed'}")
+        if gpu:
+            lines.append(f"- GPU: {gpu['name']} (compute capability {gpu['compute_capability']}, "
+                         f"{gpu['memory_gib']} GiB, {gpu['multiprocessors']} SMs); driver "
+                         f"{gpu.get('driver') or '?'}; CUDA driver API {gpu['cuda_driver']}, "
+                         f"runtime {gpu['cuda_runtime']}; CuPy {gpu['cupy']}")
+        else:
+            lines.append("- GPU: none usable by CuPy")
+        if described.get("env"):
+            lines.append("- Environment: " + ", ".join(
+                f"`{k}={v}`" for k, v in described["env"].items()))
+        lines.append("")
+    return lines
+
+
+METHOD = """\
+Every figure is a median over timed rounds, with all implementations measured
+in the same run, one after another, on the same problem: the same network (ReLU
+hidden layers, sigmoid output, mean cross-entropy), starting parameters, data,
+dtype and learning rate, plain gradient descent.  On a GPU, a warm-up call runs
+outside the timed region (kernel compilation, cuBLAS handle, memory pools), each
+round runs many steps and synchronizes the device before the clock is read, and
+TF32 is off (CuPy's default; PyTorch's `allow_tf32` flags set to False).
+
+FLOPs are those of the matrix products (2 per multiply-add; no dA[0]); bytes
+are the least traffic of a step that keeps each layer's output for the backward
+pass (see `dlgpu.bench.counts`).  The ceilings are measured in the same run on
+the same machine: a square matrix product (GEMM rate) and a large array copy
+(bandwidth, bytes read + written).  The roofline floor of a step is
+max(FLOPs / GEMM rate, bytes / bandwidth); "% of floor" is floor / measured time.
+A ratio "dlgpu ÷ X" is dlgpu's time over X's: below 1.00× dlgpu is faster."""
+
+
+def _section(title: str, table) -> list[str]:
+    if not table[1]:
+        return []
+    return [f"### {title}", "", tables.markdown(table), ""]
+
+
+def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> Path:
+    """Write ``report.md`` and its charts into ``out_dir``; returns the report's path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    steps, runs = result_set.of_kind("step"), result_set.of_kind("run")
+    interleaved = result_set.of_kind("interleaved")
+    activations = result_set.of_kind("activation")
+    lines = ["# dlgpu benchmark report", "",
+             f"Written {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}"
+             + (f" by `{command}`" if command else "") + ".", "", "## Machine", ""]
+    lines += _machine_lines(result_set)
+    lines += ["## How it was measured", "", METHOD, ""]
+    if interleaved:
+        lines += ["## Side by side, taking turns", "",
+                  ("The implementations take turns, one timed block of steps each per round "
+                   "(after one untimed step, so that switching libraries costs nothing), in a "
+                   "rotating order: "
+                   "a burst of other work on a shared machine then slows all of them alike.  "
+                   "Medians of each implementation's steps; the targets are the CPU's "
+                   "(NumPy backend, float32)."), ""]
+        lines += _section("Time per step, interleaved", tables.interleaved_table(interleaved))
+    if steps:
+        lines += ["## One training step (forward + backward + update)", ""]
+        lines += _section("Time per step", tables.training_table(steps, "time"))
+        lines += _section("Examples per second", tables.training_table(steps, "examples"))
+        lines += _section("dlgpu against its peers and the hardware, per step",
+                          tables.comparison_table(steps))
+        lines += _section("GPU against CPU, per step", tables.speedup_table(steps))
+        charts.training_time_chart(steps, out / "step_time.png", "step")
+        charts.roofline_chart(steps, out / "step_roofline.png")
+        lines += ["![time per training step](step_time.png)", "",
+                  "![percent of the roofline floor](step_roofline.png)", ""]
+    if runs:
+        iterations = sorted({r.info.get("iterations") for r in runs})
+        lines += ["## Whole training runs", "",
+                  (f"From host (NumPy) data to a trained model: input checks, the move to "
+                   f"the device, initialisation and {', '.join(map(str, iterations))} "
+                   f"full-batch iterations, as one call of each library."), ""]
+        lines += _section("Time per run", tables.training_table(runs, "time"))
+        lines += _section("dlgpu against its peers and the hardware, per run",
+                          tables.comparison_table(runs))
+        lines += _section("GPU against CPU, per run", tables.speedup_table(runs))
+        charts.training_time_chart(runs, out / "run_time.png", "run")
+        lines += ["![time per training run](run_time.png)", ""]
+    if activations:
+        lines += ["## Activations, forward + backward", "",
+                  ("Each call refreshes its two inputs (two copies), then runs the fused "
+                   "`A <- g(A + b)` and `dA <- dA * g'(A)`: 9 n elements moved.  Sizes that "
+                   "fit in the caches can pass the memory-bandwidth ceiling, measured on an "
+                   "array far larger than them."), ""]
+        lines += _section("Time and bandwidth per call", tables.activation_table(activations))
+        charts.activation_chart(activations, out / "activations.png")
+        lines += ["![activation throughput](activations.png)", ""]
+    lines += _section("Ceilings measured in this run", tables.ceilings_table(result_set.results))
+    if result_set.others:
+        lines += ["## Other benchmarks in the files", "",
+                  "Not in the tables above (no dlgpu `kind` in their `extra_info`): "
+                  + ", ".join(f"`{name}`" for name in result_set.others) + ".", ""]
+    if result_set.replaced:
+        lines += ["Results given again by a later file (the later one is used): "
+                  + "; ".join(result_set.replaced) + ".", ""]
+    report = out / REPORT
+    report.write_text("\n".join(lines), encoding="utf-8")
+    return report
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dlgpu bench",
+        description="Run the benchmark suite (or read its saved JSON) and write a Markdown "
+                    "report with PNG charts.",
+        epilog="Results go to DIR/report.md with PNG charts; a run also keeps DIR/benchmark.json.")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the report")
+    parser.add_argument("--json", nargs="+", metavar="FILE",
+                        help="read these pytest-benchmark JSON files instead of running")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true",
+                      help="small shapes, few rounds (about a minute on a 2-core CPU)")
+    size.add_argument("--full", action="store_true",
+                      help="add the large sizes (gigabytes per array; meant for a GPU)")
+    parser.add_argument("-k", dest="select", metavar="EXPRESSION",
+                        help="run only the benchmarks matching this pytest -k expression")
+    parser.add_argument("--benchmarks", type=Path, default=None, metavar="DIR",
+                        help="the benchmark suite (default: benchmarks/ of this source tree)")
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of ``dlgpu bench``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed
+        return int(exc.code or 0)
+    if args.json and (args.quick or args.full or args.select or args.benchmarks):
+        parser.print_usage(sys.stderr)
+        print("dlgpu bench: error: --quick, --full, -k and --benchmarks choose what to run; "
+              "they do not apply to --json", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    status = 0
+    try:
+        if args.json:
+            paths = args.json
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            tier = "quick" if args.quick else "full" if args.full else "default"
+            json_path = (out / JSON).resolve()
+            status = run_suite(json_path, tier, args.benchmarks or default_suite(), args.select)
+            if not json_path.is_file():
+                print(f"dlgpu bench: error: the suite wrote no results (pytest exit status "
+                      f"{status})", file=sys.stderr)
+                return status or 1
+            paths = [json_path]
+        report = build_report(load(paths), out, "dlgpu bench " + " ".join(argv))
+    except (OSError, ValueError, ImportError) as exc:
+        print(f"dlgpu bench: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {report}")
+    if status:
+        print(f"dlgpu bench: some benchmarks failed (pytest exit status {status}); "
+              f"the report holds the others", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""One training step (forward, backward, update) of dlgpu and of its peers.
+
+Every implementation gets the same :class:`~dlgpu.bench.problems.Problem`:
+the same network (ReLU hidden layers, a sigmoid output, the mean
+cross-entropy), the same starting parameters, data, dtype and learning rate,
+plain gradient descent.  Only what is timed differs by library:
+
+``dlgpu``    :mod:`dlgpu.propagation` on the active backend, as ``DeepNN.fit``
+             runs it.
+``course``   the course's ``L_model_forward`` / ``L_model_backward`` /
+             ``update_parameters`` transcription (:mod:`dlgpu.course`).
+``torch``    PyTorch eager: ``nn.Sequential`` of ``Linear`` and ``ReLU``,
+             ``BCEWithLogitsLoss``, ``optim.SGD``; TF32 off.
+``sklearn``  scikit-learn's ``MLPClassifier(solver="sgd", batch_size=m,
+             momentum=0, alpha=0)``: one ``partial_fit`` on the m examples is
+             exactly one step (one epoch of one batch).  It is the whole call
+             a user makes, so its input checks and its loss are in the time.
+
+Each builder returns a :class:`Step`; a peer that cannot run here raises
+:class:`Unavailable` with the reason (a missing library raises ImportError).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import backend
+from .problems import Problem
+from .timing import synchronizer
+
+IMPLEMENTATIONS = ("dlgpu", "course", "torch", "sklearn")
+
+
+class Unavailable(RuntimeError):
+    """This implementation cannot run here; the message says why."""
+
+
+@dataclass
+class Step:
+    """``run()`` takes one step; ``synchronize()`` waits for its device work;
+    ``parameters()`` returns the current parameters in the course's layout as
+    NumPy arrays; ``dtype`` is the dtype the implementation really computes in."""
+
+    run: Callable[[], None]
+    synchronize: Callable[[], None]
+    parameters: Callable[[], dict]
+    dtype: str
+
+
+def check_device(device: str) -> None:
+    active = "cpu" if backend.get_backend() == "numpy" else "gpu"
+    if device != active:
+        raise ValueError(f"device {device!r} does not match the active dlgpu backend "
+                         f"{backend.get_backend()!r}")
+
+
+def _host(parameters: dict) -> dict:
+    return {key: backend.to_numpy(value) for key, value in parameters.items()}
+
+
+def dlgpu_step(problem: Problem, device: str) -> Step:
+    """dlgpu's own step, on the active backend (which must be ``device``'s)."""
+    from .. import propagation
+    from ..model import DeepNN
+
+    check_device(device)
+    model = DeepNN(problem.layer_dims, learning_rate=problem.learning_rate,
+                   dtype=problem.dtype).initialize_parameters()
+    X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
+    parameters = model.parameters_
+
+    def run() -> None:
+        AL, _, cache = propagation.forward(parameters, X, model.hidden, model.output)
+        grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
+        propagation.update_parameters_(parameters, grads, problem.learning_rate)
+
+    return Step(run, synchronizer(device), lambda: _host(parameters), problem.dtype)
+
+
+def course_step(problem: Problem, device: str) -> Step:
+    """The course's functions, in the problem's dtype, on the active backend."""
+    from .. import course
+
+    check_device(device)
+    X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
+    state = {"parameters": {k: backend.to_device(v) for k, v in problem.parameters.items()}}
+
+    def run() -> None:
+        AL, caches = course.L_model_forward(X, state["parameters"])
+        grads = course.L_model_backward(AL, Y, caches)
+        state["parameters"] = course.update_parameters(state["parameters"], grads,
+                                                       problem.learning_rate)
+
+    return Step(run, synchronizer(device), lambda: _host(state["parameters"]), problem.dtype)
+
+
+def torch_network(problem: Problem, torch_device: str):
+    """``nn.Sequential`` of ``Linear`` + ``ReLU`` holding the problem's parameters.
+
+    ``Linear.weight`` is (n_l, n_{l-1}), the course's W[l], so it is copied as is.
+    """
+    import torch
+
+    dtype = getattr(torch, problem.dtype)
+    L = len(problem.layer_dims) - 1
+    layers = []
+    for l in range(1, L + 1):
+        linear = torch.nn.Linear(problem.layer_dims[l - 1], problem.layer_dims[l],
+                                 dtype=dtype, device=torch_device)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(problem.parameters[f"W{l}"]))
+            linear.bias.copy_(torch.from_numpy(problem.parameters[f"b{l}"][:, 0]))
+        layers.append(linear)
+        if l < L:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def torch_device(device: str) -> str:
+    """PyTorch's name for ``device``, with TF32 switched off; Unavailable if it has no GPU."""
+    import torch
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    if device == "cpu":
+        return "cpu"
+    if not torch.cuda.is_available():
+        raise Unavailable(f"PyTorch {torch.__version__} sees no CUDA GPU (a CPU-only build?)")
+    return "cuda"
+
+
+def _torch_parameters(network) -> dict:
+    linears = [layer for layer in network if hasattr(layer, "weight")]
+    parameters = {}
+    for l, linear in enumerate(linears, start=1):
+        parameters[f"W{l}"] = linear.weight.detach().cpu().numpy().copy()
+        parameters[f"b{l}"] = linear.bias.detach().cpu().numpy()[:, None].copy()
+    return parameters
+
+
+def torch_synchronizer(torch_device_name: str) -> Callable[[], None]:
+    import torch
+    return torch.cuda.synchronize if torch_device_name == "cuda" else synchronizer("cpu")
+
+
+def torch_step(problem: Problem, device: str) -> Step:
+    """PyTorch eager, examples as rows: X^T (m, n_x), the problem's parameters."""
+    import torch
+
+    name = torch_device(device)
+    network = torch_network(problem, name)
+    rows, _ = problem.rows
+    X = torch.from_numpy(rows).to(name)
+    Y = torch.from_numpy(np.ascontiguousarray(problem.Y.T)).to(name)
+    loss = torch.nn.BCEWithLogitsLoss()  # the mean over the m examples, as dlgpu's cost
+    optimizer = torch.optim.SGD(network.parameters(), lr=problem.learning_rate)
+
+    def run() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        loss(network(X), Y).backward()
+        optimizer.step()
+
+    return Step(run, torch_synchronizer(name), lambda: _torch_parameters(network),
+                problem.dtype)
+
+
+def sklearn_classifier(problem: Problem, max_iter: int):
+    """An ``MLPClassifier`` doing plain full-batch gradient descent on the problem."""
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(
+        hidden_layer_sizes=tuple(problem.layer_dims[1:-1]), activation="relu", solver="sgd",
+        batch_size=problem.m, learning_rate="constant",
+        learning_rate_init=problem.learning_rate, momentum=0.0, nesterovs_momentum=False,
+        alpha=0.0, shuffle=False, max_iter=max_iter, n_iter_no_change=max_iter + 1,
+        random_state=0)
+
+
+def sklearn_step(problem: Problem, device: str) -> Step:
+    """scikit-learn on the CPU: one ``partial_fit`` of a model set to the problem's start."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    if device != "cpu":
+        raise Unavailable("scikit-learn runs on the CPU only")
+    classifier = sklearn_classifier(problem, max_iter=1)
+    rows, labels = problem.rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        classifier.partial_fit(rows, labels, classes=np.array([0, 1]))
+    # That first call built the model (and took a step): restart it from the
+    # problem's parameters, in place, where its optimizer holds them.
+    for l in range(1, len(problem.layer_dims)):
+        classifier.coefs_[l - 1][...] = problem.parameters[f"W{l}"].T
+        classifier.intercepts_[l - 1][...] = problem.parameters[f"b{l}"][:, 0]
+
+    def run() -> None:
+        classifier.partial_fit(rows, labels)
+
+    def parameters() -> dict:
+        out = {}
+        for l, (W, b) in enumerate(zip(classifier.coefs_, classifier.intercepts_), start=1):
+            out[f"W{l}"], out[f"b{l}"] = W.T.copy(), b[:, None].copy()
+        return out
+
+    return Step(run, synchronizer("cpu"), parameters, classifier.coefs_[0].dtype.name)
+
+
+BUILDERS = {"dlgpu": dlgpu_step, "course": course_step, "torch": torch_step,
+            "sklearn": sklearn_step}
+
+
+def make_step(implementation: str, problem: Problem, device: str) -> Step:
+    """The :class:`Step` of ``implementation`` (one of :data:`IMPLEMENTATIONS`)."""
+    if implementation not in BUILDERS:
+        raise ValueError(f"unknown implementation {implementation!r}; "
+                         f"valid names are {', '.join(IMPLEMENTATIONS)}")
+    return BUILDERS[implementation](problem, device)

@@ -1,0 +1,230 @@
+"""The report's tables: figures formatted for reading, laid out in Markdown.
+
+Each ``*_table`` function returns ``(header, rows)`` of strings, and
+:func:`markdown` renders them, so the tests can check a table's cells
+without parsing Markdown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .results import DEVICES, IMPLEMENTATIONS, LABELS, Result
+
+Table = tuple[list[str], list[list[str]]]
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.0412 -> '41.2 ms'``: three significant digits, in s, ms or µs."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            return f"{_three_digits(seconds / scale)} {unit}"
+    raise AssertionError("unreachable")
+
+
+def format_count(value: float) -> str:
+    """``198765 -> '199k'``: a rate or count in k, M or G, three significant digits."""
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{_three_digits(value / scale)}{suffix}"
+    return _three_digits(value)
+
+
+def format_ratio(value: float) -> str:
+    return f"{value:.2f}×"
+
+
+def format_percent(value: float) -> str:
+    return f"{value:.0f}%" if value >= 10 else f"{value:.1f}%"
+
+
+def _three_digits(value: float) -> str:
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def network(layer_dims) -> str:
+    """``[1024, 1024, 1024, 1024, 1] -> '[1024]*4 + [1]'``: runs of three or more folded."""
+    groups: list[list[int]] = []  # [size, count]
+    for n in layer_dims:
+        if groups and groups[-1][0] == n:
+            groups[-1][1] += 1
+        else:
+            groups.append([n, 1])
+    if all(count <= 2 for _, count in groups):
+        return str(list(layer_dims))
+    return " + ".join(f"[{n}]*{count}" if count > 2 else str([n] * count)
+                      for n, count in groups)
+
+
+def column_label(impl: str, device: str) -> str:
+    return f"{LABELS[impl]} {device.upper()}"
+
+
+def markdown(table: Table) -> str:
+    header, rows = table
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _by_case(results: list[Result]) -> dict:
+    """case -> {(impl, device): result}, cases in order of work (FLOPs, then name)."""
+    cases = defaultdict(dict)
+    for r in results:
+        cases[r.case][(r.impl, r.device)] = r
+    return dict(sorted(cases.items(), key=lambda item: (
+        next(iter(item[1].values())).info["flops"], str(item[0]))))
+
+
+def _columns(results: list[Result]) -> list[tuple[str, str]]:
+    present = {(r.impl, r.device) for r in results}
+    return [(impl, device) for device in DEVICES for impl in IMPLEMENTATIONS
+            if (impl, device) in present]
+
+
+def _training_case(case) -> list[str]:
+    layer_dims, m, dtype = case
+    return [network(layer_dims), str(m), dtype]
+
+
+def training_table(results: list[Result], figure: str) -> Table:
+    """One row per (network, m, dtype), one column per implementation and device.
+
+    ``figure`` is ``"time"`` (median per call) or ``"examples"`` (examples/s).
+    """
+    columns = _columns(results)
+    header = ["network", "m", "dtype"] + [column_label(*c) for c in columns]
+    rows = []
+    for case, cells in _by_case(results).items():
+        row = _training_case(case)
+        for column in columns:
+            r = cells.get(column)
+            if r is None:
+                row.append("—")
+            elif figure == "time":
+                row.append(format_seconds(r.median_s))
+            else:
+                row.append(format_count(r.metrics()["examples_per_s"]))
+        rows.append(row)
+    return header, rows
+
+
+def comparison_table(results: list[Result]) -> Table:
+    """dlgpu against each peer (time ratios: below 1 is dlgpu faster) and
+    against the roofline floor, one row per case and device."""
+    peers = [impl for impl in IMPLEMENTATIONS if impl != "dlgpu"
+             and any(r.impl == impl for r in results)]
+    header = (["network", "m", "dtype", "device", "dlgpu"]
+              + [f"dlgpu ÷ {LABELS[p]}" for p in peers]
+              + ["floor", "dlgpu % of floor", "dlgpu GFLOP/s"])
+    rows = []
+    for case, cells in _by_case(results).items():
+        for device in DEVICES:
+            ours = cells.get(("dlgpu", device))
+            if ours is None:
+                continue
+            metrics = ours.metrics()
+            row = _training_case(case) + [device.upper(), format_seconds(ours.median_s)]
+            for peer in peers:
+                theirs = cells.get((peer, device))
+                row.append(format_ratio(ours.median_s / theirs.median_s) if theirs else "—")
+            row += [format_seconds(metrics["floor_s"]), format_percent(metrics["pct_of_floor"]),
+                    f"{metrics['gflops_per_s']:.1f}"]
+            rows.append(row)
+    return header, rows
+
+
+def speedup_table(results: list[Result]) -> Table:
+    """GPU against CPU for each implementation measured on both."""
+    header = ["network", "m", "dtype", "implementation", "CPU", "GPU", "GPU speedup"]
+    rows = []
+    for case, cells in _by_case(results).items():
+        for impl in IMPLEMENTATIONS:
+            cpu, gpu = cells.get((impl, "cpu")), cells.get((impl, "gpu"))
+            if cpu and gpu:
+                rows.append(_training_case(case) + [
+                    LABELS[impl], format_seconds(cpu.median_s), format_seconds(gpu.median_s),
+                    format_ratio(cpu.median_s / gpu.median_s)])
+    return header, rows
+
+
+def activation_table(results: list[Result]) -> Table:
+    """Per activation, dtype and size: time per call and GB/s on each backend."""
+    devices = [d for d in DEVICES if any(r.device == d for r in results)]
+    header = ["activation", "dtype", "elements"]
+    for d in devices:
+        header += [f"{d.upper()} time", f"{d.upper()} GB/s", f"{d.upper()} % of bandwidth"]
+    if len(devices) == 2:
+        header.append("GPU speedup")
+    rows = []
+    cases = defaultdict(dict)
+    for r in results:
+        cases[r.case][r.device] = r
+    for (name, dtype, n), cells in sorted(cases.items()):
+        row = [name, dtype, f"{n:.0e}".replace("e+0", "e")]
+        for d in devices:
+            r = cells.get(d)
+            if r is None:
+                row += ["—"] * 3
+                continue
+            metrics = r.metrics()
+            row += [format_seconds(r.median_s), f"{metrics['gbytes_per_s']:.1f}",
+                    format_percent(metrics["pct_of_bandwidth"])]
+        if len(devices) == 2:
+            cpu, gpu = cells.get("cpu"), cells.get("gpu")
+            row.append(format_ratio(cpu.median_s / gpu.median_s) if cpu and gpu else "—")
+        rows.append(row)
+    return header, rows
+
+
+def ceilings_table(results: list[Result]) -> Table:
+    """The ceilings each device's figures were measured against."""
+    header = ["device", "name", "dtype", "GEMM GFLOP/s", "GEMM size", "bandwidth GB/s",
+              "copy size"]
+    seen = {}
+    for r in results:
+        info = r.info
+        key = (r.device, info.get("device_name", ""), r.dtype)
+        seen[key] = [r.device.upper(), info.get("device_name", ""), r.dtype,
+                     f"{info['gemm_flops_per_s'] / 1e9:.1f}",
+                     f"n = {info['ceiling_gemm_n']}" if "ceiling_gemm_n" in info else "—",
+                     f"{info['bandwidth_bytes_per_s'] / 1e9:.1f}",
+                     f"{info['ceiling_copy_bytes'] / 2 ** 21:.0f} MiB"
+                     if "ceiling_copy_bytes" in info else "—"]
+    return header, [seen[k] for k in sorted(seen)]
+
+
+#: the issue's CPU target: dlgpu's step time over each peer's, at most
+TARGET_RATIOS = {"torch": 1.1, "sklearn": 0.6}
+
+
+def interleaved_table(results: list[Result]) -> Table:
+    """Implementations that took turns on one problem: medians, ratios, targets met."""
+    impls = [impl for impl in IMPLEMENTATIONS
+             if any(impl in r.info["interleaved"] for r in results)]
+    peers = [p for p in TARGET_RATIOS if p in impls]
+    header = (["network", "m", "dtype", "device"] + [LABELS[i] for i in impls]
+              + [f"dlgpu ÷ {LABELS[p]} (CPU target ≤ {TARGET_RATIOS[p]:.2f}×)" for p in peers]
+              + ["steps each"])
+    rows = []
+    for r in sorted(results, key=lambda r: (r.info["flops"], r.device)):
+        medians = {name: v["median_s"] for name, v in r.info["interleaved"].items()}
+        row = _training_case(r.case) + [r.device.upper()]
+        row += [format_seconds(medians[i]) if i in medians else "—" for i in impls]
+        for peer in peers:
+            if "dlgpu" in medians and peer in medians:
+                ratio = medians["dlgpu"] / medians[peer]
+                if r.device == "cpu":  # the targets are the CPU's
+                    met = "met" if ratio <= TARGET_RATIOS[peer] else "not met"
+                    row.append(f"{format_ratio(ratio)} ({met})")
+                else:
+                    row.append(format_ratio(ratio))
+            else:
+                row.append("—")
+        row.append(str(min(v["steps"] for v in r.info["interleaved"].values())))
+        rows.append(row)
+    return header, rows

@@ -1,0 +1,71 @@
+"""dlgpu and its peers compute the same thing, so their times can be compared."""
+
+import numpy as np
+import pytest
+
+from dlgpu.bench.problems import make_problem
+from dlgpu.bench.runs import make_run
+from dlgpu.bench.steps import Unavailable, make_step
+
+PEERS = {"torch": "torch", "sklearn": "sklearn"}
+TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
+
+
+def _needs(implementation):
+    if implementation in PEERS:
+        pytest.importorskip(PEERS[implementation], reason=f"{implementation} is not installed")
+
+
+def test_problem_is_reproducible_and_starts_where_deepnn_starts():
+    from dlgpu import DeepNN
+    a, b = make_problem([6, 4, 1], 10, "float32"), make_problem([6, 4, 1], 10, "float32")
+    assert a.X.dtype == np.float32 and a.X.shape == (6, 10) and a.Y.shape == (1, 10)
+    assert np.array_equal(a.X, b.X) and set(np.unique(a.Y)) <= {0.0, 1.0}
+    start = DeepNN([6, 4, 1], dtype="float32").initialize_parameters().parameters_
+    for key, value in start.items():
+        assert np.array_equal(a.parameters[key], value)
+    rows, labels = a.rows
+    assert rows.shape == (10, 6) and rows.flags.c_contiguous and labels.dtype == np.int64
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("implementation", ["course", "torch", "sklearn"])
+def test_every_peer_takes_dlgpus_two_steps(implementation, dtype):
+    _needs(implementation)
+    problem = make_problem([20, 8, 5, 1], 64, dtype, learning_rate=0.5)
+    ours, theirs = make_step("dlgpu", problem, "cpu"), make_step(implementation, problem, "cpu")
+    for step in (ours, theirs):
+        step.run()
+        step.run()
+        step.synchronize()
+    assert theirs.dtype == dtype  # scikit-learn and PyTorch keep float32 as float32
+    expected, got = ours.parameters(), theirs.parameters()
+    assert set(got) == set(expected) == set(problem.parameters)
+    moved = max(np.abs(expected[k] - problem.parameters[k]).max() for k in expected)
+    assert moved > 1e-3  # the steps really changed the parameters
+    for key in expected:
+        assert got[key].dtype == np.dtype(dtype), key
+        scale = np.abs(expected[key]).max()
+        assert np.abs(got[key] - expected[key]).max() <= TOLERANCE[dtype] * scale, key
+
+
+@pytest.mark.parametrize("implementation", ["dlgpu", "torch", "sklearn"])
+def test_a_whole_run_trains_a_model(implementation):
+    _needs(implementation)
+    problem = make_problem([5, 4, 1], 32, "float32")
+    run = make_run(implementation, problem, "cpu", iterations=3)
+    assert run.run() is not None
+    run.synchronize()
+
+
+def test_peers_that_cannot_run_say_why():
+    problem = make_problem([5, 4, 1], 8, "float32")
+    with pytest.raises(Unavailable, match="float64 only"):
+        make_run("course", problem, "cpu", iterations=1)
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    with pytest.raises(Unavailable, match="CPU only"):
+        make_step("sklearn", problem, "gpu")
+    with pytest.raises(ValueError, match="unknown implementation"):
+        make_step("keras", problem, "cpu")
+    with pytest.raises(ValueError, match="does not match"):
+        make_step("dlgpu", problem, "gpu")  # the active backend here is NumPy
