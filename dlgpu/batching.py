@@ -158,16 +158,14 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
 
     ``stream=None`` streams NumPy data to a CuPy model only when it would take
     more than half of the free device memory; ``True`` always streams it and
-    ``False`` uploads it once.  Returns ``(source, X, Y)`` with the arrays the
-    source reads.
+    ``False`` uploads it once.  The arrays a source reads are its ``X`` and ``Y``.
     """
     if xp is np or is_cupy_array(X):
-        return ResidentBatches(X, Y, dtype), X, Y
+        return ResidentBatches(X, Y, dtype)
     if stream is None:
         free, _ = xp.cuda.runtime.memGetInfo()
         needed = (X.shape[0] + Y.shape[0]) * X.shape[1] * np.dtype(dtype).itemsize
         stream = needed > free // 2
     if stream:
-        return StreamedBatches(X, Y, dtype, batch_size), X, Y
-    X, Y = xp.asarray(X, dtype=dtype), xp.asarray(Y, dtype=dtype)
-    return ResidentBatches(X, Y, dtype), X, Y
+        return StreamedBatches(X, Y, dtype, batch_size)
+    return ResidentBatches(xp.asarray(X, dtype=dtype), xp.asarray(Y, dtype=dtype), dtype)

@@ -38,13 +38,13 @@ import zipfile
 import zlib
 
 import numpy as np
-from numpy.lib import format as npy_format
 
 from . import backend
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
 from .model import DeepNN
+from .npy import read_header
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "load_model",
            "save_model"]
@@ -439,14 +439,11 @@ def _read_parameter(archive: zipfile.ZipFile, name: str, shape: tuple, dtype: st
 
 def _read_header(stream, name: str, path: str) -> tuple[tuple, np.dtype, str]:
     """Shape, dtype and memory order ("C" or "F") from a ``.npy`` header."""
-    version = npy_format.read_magic(stream)
-    if version == (1, 0):
-        shape, fortran_order, dtype = npy_format.read_array_header_1_0(stream)
-    elif version == (2, 0):
-        shape, fortran_order, dtype = npy_format.read_array_header_2_0(stream)
-    else:
-        raise _error(path, f"array {name} uses .npy format version {version}, which "
-                           "save_model never writes")
+    header = read_header(stream)
+    if header is None:
+        raise _error(path, f"array {name} uses a .npy format version that save_model "
+                           "never writes")
+    shape, fortran_order, dtype = header
     if dtype.hasobject:
         raise _error(path, f"array {name} holds pickled Python objects, which are never "
                            "loaded (they could run code)")

@@ -79,14 +79,16 @@ class _Recorder:
         elapsed = now - self.last_time
         rate = (self.examples - self.last_examples) / elapsed if elapsed > 0 else None
         self.last_time, self.last_epoch, self.last_examples = now, epoch, self.examples
-        stop = False
-        for callback in self.callbacks:
-            stop = bool(callback.on_record(self.model, record)) or stop
-            if stop:
-                break
+        stop = any(callback.on_record(self.model, record) for callback in self.callbacks)
         if self.progress is not None:
             self.progress.record(record, rate)
         return stop
+
+    def count(self, n_examples: int) -> None:
+        """n examples went through a step."""
+        self.examples += n_examples
+        if self.progress is not None:
+            self.progress.step(n_examples)
 
 
 def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> None:
@@ -110,13 +112,12 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
     validation = None
     if validation_data is not None:
         Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
-        chunk = max(batch_size, 1)
-        source, _, _ = make_batches(Xv, Yv, dtype, xp, chunk, stream)
-        validation = (source, epoch_plan(Xv.shape[1], chunk, None))
+        source = make_batches(Xv, Yv, dtype, xp, batch_size, stream)
+        validation = (source, epoch_plan(Xv.shape[1], batch_size, None))
 
     progress = None
     if model.verbose:
-        progress = Progress(model.verbose, _examples(m, batch_size, total_steps),
+        progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
     recorder = _Recorder(model, callbacks, progress, validation)
     for callback in callbacks:
@@ -161,38 +162,42 @@ def _out_of_memory_message(model, m: int, batch_size: int, exc: BaseException) -
             f"The model keeps its parameters from before the failed step.")
 
 
-def _examples(m, batch_size, total_steps) -> int:
-    steps_per_epoch = math.ceil(m / batch_size)
+def _examples(m, batch_size, steps_per_epoch, total_steps) -> int:
+    """How many examples ``total_steps`` steps see."""
     full, rest = divmod(total_steps, steps_per_epoch)
     return full * m + min(rest * batch_size, m)
 
 
-def _step(model, X, T, cost: bool):
-    """One gradient-descent step on the batch X, T; returns the cost before it if asked."""
-    AL, ZL, cache = propagation.forward(model.parameters_, X, model.hidden, model.output)
-    J = model.output.cost(ZL, T) if cost else None
+def _forward(model, X):
+    return propagation.forward(model.parameters_, X, model.hidden, model.output)
+
+
+def _descend(model, AL, cache, T) -> None:
     grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
     propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
-    return J
+
+
+def _step(model, X, T):
+    """One gradient-descent step on the batch X, T; returns ZL : (n_L, m) from before it."""
+    AL, ZL, cache = _forward(model, X)
+    _descend(model, AL, cache, T)
+    return ZL
 
 
 def _train_full_batch(model, X, Y, recorder) -> int:
     """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
-    m = X.shape[1]
     for i in range(model.num_iterations):
-        if i % COST_EVERY == 0:
-            AL, ZL, cache = propagation.forward(model.parameters_, X, model.hidden, model.output)
+        if i % COST_EVERY:
+            _step(model, X, T)
+        else:
+            # Recorded before the update: callbacks see the parameters that gave the cost.
+            AL, ZL, cache = _forward(model, X)
             if recorder(i, i, model.output.cost(ZL, T)):
                 return i
-            grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
-            propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
-        else:
-            _step(model, X, T, cost=False)
-        recorder.examples += m
-        if recorder.progress is not None:
-            recorder.progress.step(m)
+            _descend(model, AL, cache, T)
+        recorder.count(X.shape[1])
     return model.num_iterations
 
 
@@ -200,7 +205,7 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) ->
     """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
     X, Y = _on_model_side(X, xp), _on_model_side(Y, xp)
     m = X.shape[1]
-    source, X, Y = make_batches(X, Y, model.dtype, xp, batch_size, stream)
+    source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
     rng = np.random.default_rng(model.seed) if model.shuffle else None
     steps, epoch = 0, 0
     while steps < total_steps:
@@ -211,12 +216,10 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) ->
         for Xb, Yb in source(plan):
             T = model.output.targets(Yb, model.dtype)
             n = Xb.shape[1]
-            total += _step(model, Xb, T, cost=True) * T.dtype.type(n)
+            total += model.output.cost(_step(model, Xb, T), T) * T.dtype.type(n)
             seen += n
             steps += 1
-            recorder.examples += n
-            if recorder.progress is not None:
-                recorder.progress.step(n)
+            recorder.count(n)
             # A long epoch is checked every COST_EVERY steps (one read-back), so
             # a divergence is reported near where it happened.
             if steps % COST_EVERY == 0 and seen < m and not math.isfinite(float(total)):

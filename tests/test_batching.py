@@ -62,16 +62,16 @@ def test_streamed_batches_equal_resident_ones(overlap):
 def test_make_batches_streams_host_data_only_to_a_cupy_model():
     import cupy
     X, Y = np.zeros((3, 10)), np.zeros((1, 10))
-    source, _, _ = make_batches(X, Y, "float32", cupy, 4, stream=True)
+    source = make_batches(X, Y, "float32", cupy, 4, stream=True)
     assert type(source).__name__ == "StreamedBatches"
-    source, Xd, _ = make_batches(cupy.asarray(X), cupy.asarray(Y), "float32", cupy, 4)
+    source = make_batches(cupy.asarray(X), cupy.asarray(Y), "float32", cupy, 4)
     assert type(source).__name__ == "ResidentBatches"
-    source, Xd, _ = make_batches(X, Y, "float32", cupy, 4, stream=False)
-    assert isinstance(Xd, cupy.ndarray)
+    source = make_batches(X, Y, "float32", cupy, 4, stream=False)
+    assert isinstance(source.X, cupy.ndarray)
 
 
 def test_numpy_data_stays_where_it_is():
     X, Y = np.zeros((3, 10)), np.zeros((1, 10))
-    source, Xs, _ = make_batches(X, Y, "float32", np, 4)
-    assert Xs is X and isinstance(source, ResidentBatches)
+    source = make_batches(X, Y, "float32", np, 4)
+    assert source.X is X and isinstance(source, ResidentBatches)
     assert dlgpu.get_backend() == "numpy"

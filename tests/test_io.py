@@ -22,6 +22,7 @@ from dlgpu.errors import BackendError
 from dlgpu.io import META_KEY, ModelFileError, load_model, save_model
 
 from .conftest import HAS_CUPY, needs_cupy
+from .fuzzing import damaged_bytes
 
 
 @pytest.fixture
@@ -526,23 +527,8 @@ def _valid_model_bytes() -> bytes:
         return path.read_bytes()
 
 
-@st.composite
-def damaged_files(draw):
-    kind = draw(st.sampled_from(["random", "zip-like", "flips", "truncate", "splice"]))
-    if kind == "random":
-        return draw(st.binary(max_size=2000))
-    if kind == "zip-like":
-        return b"PK\x03\x04" + draw(st.binary(max_size=2000))
-    data = bytearray(_valid_model_bytes())
-    if kind == "flips":
-        for _ in range(draw(st.integers(1, 8))):
-            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
-        return bytes(data)
-    if kind == "truncate":
-        return bytes(data[:draw(st.integers(0, len(data) - 1))])
-    start = draw(st.integers(0, len(data)))
-    stop = draw(st.integers(start, min(len(data), start + 64)))
-    return bytes(data[:start]) + draw(st.binary(max_size=64)) + bytes(data[stop:])
+def damaged_files():
+    return damaged_bytes(_valid_model_bytes, magics=(b"PK\x03\x04",))
 
 
 @settings(max_examples=200, deadline=None,

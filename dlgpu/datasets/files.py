@@ -18,9 +18,9 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from numpy.lib import format as npy_format
 
 from ..errors import InvalidDataError
+from ..npy import read_header
 from .cat import CAT_KEYS, H5_DAMAGE, is_cat_layout, read_cat_split, require_h5py
 from .transforms import flatten_images
 
@@ -170,15 +170,12 @@ def _check_npy_header(zip_file: zipfile.ZipFile, key: str, path) -> None:
     names = zip_file.namelist()
     info = zip_file.getinfo(key + ".npy" if key + ".npy" in names else key)
     with zip_file.open(info) as stream:
-        version = npy_format.read_magic(stream)
-        if version == (1, 0):
-            shape, _, dtype = npy_format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, _, dtype = npy_format.read_array_header_2_0(stream)
-        else:
-            raise InvalidDataError(f"{path}: array {key!r} uses .npy format version "
-                                   f"{version}, which np.savez writes only for structured "
-                                   f"arrays; store a numeric array")
+        header = read_header(stream)
+    if header is None:
+        raise InvalidDataError(f"{path}: array {key!r} uses a .npy format version that "
+                               f"np.savez writes only for structured arrays; store a "
+                               f"numeric array")
+    shape, _, dtype = header
     if dtype.hasobject:
         raise InvalidDataError(f"{path}: {key!r} holds Python objects (a ragged or "
                                f"non-numeric array), which dlgpu does not unpickle; "

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from dlgpu import InvalidDataError
 from dlgpu.datasets import load_cat_dataset, load_csv, load_file, load_h5, load_npz
 
+from ..fuzzing import damaged_bytes
+
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -55,25 +57,9 @@ MAGICS = {"npz": b"PK\x03\x04", "csv": b"", "h5": b"\x89HDF\r\n\x1a\n", "cat": b
           "npy": b"\x93NUMPY\x01\x00"}
 
 
-@st.composite
-def damaged(draw, kind: str):
+def damaged(kind: str):
     """Random bytes, a format's magic then random bytes, or a valid file damaged."""
-    how = draw(st.sampled_from(["random", "magic", "flips", "truncate", "splice"]))
-    if how == "random":
-        return draw(st.binary(max_size=3000))
-    if how == "magic":
-        magic = MAGICS[draw(st.sampled_from(sorted(MAGICS)))]
-        return magic + draw(st.binary(max_size=3000))
-    data = bytearray(_valid_bytes(kind))
-    if how == "flips":
-        for _ in range(draw(st.integers(1, 8))):
-            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
-        return bytes(data)
-    if how == "truncate":
-        return bytes(data[:draw(st.integers(0, len(data) - 1))])
-    start = draw(st.integers(0, len(data)))
-    stop = draw(st.integers(start, min(len(data), start + 64)))
-    return bytes(data[:start]) + draw(st.binary(max_size=64)) + bytes(data[stop:])
+    return damaged_bytes(lambda: _valid_bytes(kind), magics=tuple(sorted(MAGICS.values())))
 
 
 def _meets_the_contract(X, Y):
