@@ -8,7 +8,7 @@ import pytest
 from dlgpu.bench.counts import step_bytes, step_flops
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
-from dlgpu.bench.steps import Unavailable, make_step
+from dlgpu.bench.steps import Unavailable, make_step, products_step
 from dlgpu.bench.timing import RoundRobin, median_seconds, plan_rounds
 
 from .conftest import device_name, measure
@@ -101,8 +101,10 @@ def test_side_by_side(benchmark, backend_name, device, ceilings, problems, shape
     """Every implementation on the CPU target, taking turns round after round.
 
     The headline comparison of the issue: the medians of each implementation's
-    interleaved steps go to ``extra_info["interleaved"]``; the benchmark's own
-    statistics time whole rounds and are not read.
+    interleaved steps go to ``extra_info["interleaved"]``, with those of the
+    step's matrix products alone (``products``, the floor no implementation on
+    this BLAS can beat); the benchmark's own statistics time whole rounds and
+    are not read.
     """
     problem = problems(shape, "float32")
     steps, skipped = {}, {}
@@ -115,6 +117,8 @@ def test_side_by_side(benchmark, backend_name, device, ceilings, problems, shape
             skipped[implementation] = str(exc)
             continue
         steps[implementation] = (step.run, step.synchronize)
+    floor = products_step(problem, device)  # the step's matrix products alone
+    steps["products"] = (floor.run, floor.synchronize)
     run, synchronize = steps["dlgpu"]
     run()
     synchronize()

@@ -136,7 +136,12 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
                    "rotating order: "
                    "a burst of other work on a shared machine then slows all of them alike.  "
                    "Medians of each implementation's steps; the targets are the CPU's "
-                   "(NumPy backend, float32)."), ""]
+                   "(NumPy backend, float32).  *matrix products alone* takes turns too: "
+                   "the step's matrix products and nothing else, on the same backend "
+                   "(`dlgpu.bench.steps.step_products`).  Every implementation multiplies "
+                   "the same matrices, so on this BLAS no step can be faster; a ratio "
+                   "target below *products alone ÷ peer* cannot be met on this machine, "
+                   "and dlgpu's time beyond the products is its elementwise work."), ""]
         lines += _section("Time per step, interleaved", tables.interleaved_table(interleaved))
     if steps:
         lines += ["## One training step (forward + backward + update)", ""]

@@ -18,7 +18,8 @@ from .roofline import derived_metrics
 
 KINDS = ("activation", "step", "run", "interleaved")
 IMPLEMENTATIONS = ("dlgpu", "course", "torch", "sklearn")
-LABELS = {"dlgpu": "dlgpu", "course": "course", "torch": "PyTorch", "sklearn": "scikit-learn"}
+LABELS = {"dlgpu": "dlgpu", "course": "course", "torch": "PyTorch", "sklearn": "scikit-learn",
+          "products": "matrix products alone"}
 DEVICES = ("cpu", "gpu")
 _REQUIRED = ("kind", "impl", "device", "dtype", "flops", "bytes", "examples",
              "gemm_flops_per_s", "bandwidth_bytes_per_s")

@@ -16,6 +16,9 @@ plain gradient descent.  Only what is timed differs by library:
              exactly one step (one epoch of one batch).  It is the whole call
              a user makes, so its input checks and its loss are in the time.
 
+:func:`products_step` is not an implementation but a floor: the step's matrix
+products alone, which every implementation above computes too.
+
 Each builder returns a :class:`Step`; a peer that cannot run here raises
 :class:`Unavailable` with the reason (a missing library raises ImportError).
 """
@@ -207,6 +210,52 @@ def sklearn_step(problem: Problem, device: str) -> Step:
         return out
 
     return Step(run, synchronizer("cpu"), parameters, classifier.coefs_[0].dtype.name)
+
+
+def step_products(parameters: dict, X, Y, hidden, output) -> list[tuple]:
+    """The pairs ``(a, b)`` whose products ``a @ b`` a step of dlgpu computes.
+
+    Z[l] = W[l] A[l-1] and dW[l] = dZ[l] A[l-1]^T for every layer, and
+    dA[l-1] = W[l]^T dZ[l] for l >= 2 where n_l > 1 (with one output unit
+    dlgpu forms that outer product elementwise, so it is left out).  The
+    operands are those of one real step from ``parameters``, ReLU zeros
+    included, so the products see the data the step sees.
+    """
+    from .. import propagation
+
+    xp = backend.get_array_module(X)
+    L = len(parameters) // 2
+    AL, _, cache = propagation.forward(parameters, X, hidden, output)
+    dZ = {L: (AL - Y) * AL.dtype.type(1.0 / X.shape[1])}
+    for l in range(L, 1, -1):
+        dZ[l - 1] = hidden.backward_(xp.matmul(parameters[f"W{l}"].T, dZ[l]), cache[l - 1])
+    W = {l: parameters[f"W{l}"] for l in range(1, L + 1)}
+    return ([(W[l], cache[l - 1]) for l in range(1, L + 1)]
+            + [(dZ[l], cache[l - 1].T) for l in range(1, L + 1)]
+            + [(W[l].T, dZ[l]) for l in range(2, L + 1) if W[l].shape[0] > 1])
+
+
+def products_step(problem: Problem, device: str) -> Step:
+    """The matrix products of dlgpu's step alone (:func:`step_products`), on the active backend.
+
+    Every implementation multiplies the same matrices, so with the same BLAS
+    no step can take less time: what a step takes beyond this is its
+    elementwise work and overheads.  ``run`` changes no parameter.
+    """
+    from ..model import DeepNN
+
+    check_device(device)
+    model = DeepNN(problem.layer_dims, learning_rate=problem.learning_rate,
+                   dtype=problem.dtype).initialize_parameters()
+    X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
+    products = step_products(model.parameters_, X, Y, model.hidden, model.output)
+    xp = backend.get_array_module(X)
+
+    def run() -> None:
+        for a, b in products:
+            xp.matmul(a, b)  # a fresh output, as in the step
+
+    return Step(run, synchronizer(device), lambda: _host(model.parameters_), problem.dtype)
 
 
 BUILDERS = {"dlgpu": dlgpu_step, "course": course_step, "torch": torch_step,

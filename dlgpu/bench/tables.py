@@ -203,12 +203,19 @@ TARGET_RATIOS = {"torch": 1.1, "sklearn": 0.6}
 
 
 def interleaved_table(results: list[Result]) -> Table:
-    """Implementations that took turns on one problem: medians, ratios, targets met."""
-    impls = [impl for impl in IMPLEMENTATIONS
-             if any(impl in r.info["interleaved"] for r in results)]
+    """Implementations that took turns on one problem: medians, ratios, targets met.
+
+    Where the step's matrix products alone took turns too (``products``), their
+    median and their ratio to each peer's step follow: a target below that
+    ratio cannot be met with this BLAS on this machine.
+    """
+    names = IMPLEMENTATIONS + ("products",)
+    impls = [impl for impl in names if any(impl in r.info["interleaved"] for r in results)]
     peers = [p for p in TARGET_RATIOS if p in impls]
+    floor = "products" in impls
     header = (["network", "m", "dtype", "device"] + [LABELS[i] for i in impls]
               + [f"dlgpu ÷ {LABELS[p]} (CPU target ≤ {TARGET_RATIOS[p]:.2f}×)" for p in peers]
+              + ([f"products alone ÷ {LABELS[p]}" for p in peers] if floor else [])
               + ["steps each"])
     rows = []
     for r in sorted(results, key=lambda r: (r.info["flops"], r.device)):
@@ -225,6 +232,9 @@ def interleaved_table(results: list[Result]) -> Table:
                     row.append(format_ratio(ratio))
             else:
                 row.append("—")
+        if floor:
+            row += [format_ratio(medians["products"] / medians[peer])
+                    if "products" in medians and peer in medians else "—" for peer in peers]
         row.append(str(min(v["steps"] for v in r.info["interleaved"].values())))
         rows.append(row)
     return header, rows

@@ -74,6 +74,9 @@ def test_interleaved_table_holds_each_median_ratio_and_verdict(written):
         verdict = "met" if ratio <= float(target) else "not met"
         assert _cell(table, row, f"dlgpu ÷ {label} (CPU target ≤ {target}×)") == \
             f"{format_ratio(ratio)} ({verdict})"
+        assert _cell(table, row, f"products alone ÷ {label}") == \
+            format_ratio(medians["products"] / medians[peer])
+    assert _cell(table, row, "matrix products alone") == format_seconds(medians["products"])
 
 
 def test_step_tables_hold_each_median_and_ratio(written):

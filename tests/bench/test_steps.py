@@ -69,3 +69,37 @@ def test_peers_that_cannot_run_say_why():
         make_step("keras", problem, "cpu")
     with pytest.raises(ValueError, match="does not match"):
         make_step("dlgpu", problem, "gpu")  # the active backend here is NumPy
+
+
+@pytest.mark.parametrize("layer_dims", [[20, 8, 5, 1], [6, 4, 3]])
+def test_the_products_floor_multiplies_what_the_step_multiplies(layer_dims):
+    """The floor's products are the step's: its dW are backward's bit for bit, and
+    with the outer product of one output unit they make the step's FLOPs."""
+    from dlgpu import DeepNN, propagation
+    from dlgpu.bench.counts import step_flops
+    from dlgpu.bench.steps import products_step, step_products
+
+    rng = np.random.default_rng(1)
+    output = "sigmoid" if layer_dims[-1] == 1 else "softmax"
+    model = DeepNN(layer_dims, output_activation=output, dtype="float64").initialize_parameters()
+    parameters, m = model.parameters_, 30
+    X = rng.standard_normal((layer_dims[0], m))
+    Y = (rng.random((layer_dims[-1], m)) < 0.5).astype(float)
+    if layer_dims[-1] > 1:
+        Y = np.eye(layer_dims[-1])[:, rng.integers(0, layer_dims[-1], m)]
+    products = step_products(parameters, X, Y, model.hidden, model.output)
+    AL, _, cache = propagation.forward(parameters, X, model.hidden, model.output)
+    grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
+    L = len(layer_dims) - 1
+    for l in range(1, L + 1):
+        assert np.array_equal(np.matmul(*products[L + l - 1]), grads[f"dW{l}"]), l
+    flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b in products)
+    outer = 2 * m * layer_dims[-2] if layer_dims[-1] == 1 else 0
+    assert flops + outer == step_flops(layer_dims, m)
+
+    if layer_dims[-1] == 1:
+        problem = make_problem(layer_dims, m, "float32")
+        step = products_step(problem, "cpu")
+        step.run()
+        for key, value in step.parameters().items():
+            assert np.array_equal(value, problem.parameters[key]), key
