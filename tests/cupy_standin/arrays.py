@@ -35,7 +35,7 @@ import operator
 
 import numpy as np
 
-from .cuda import get_default_memory_pool
+from .cuda import check_cublas, get_default_memory_pool
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 IMPLICIT_CONVERSION = ("Implicit conversion to a NumPy array is not allowed. "
@@ -267,7 +267,7 @@ class ndarray:
         return _view(result) if result.base is not None else _new(result)
 
     def __setitem__(self, key, value):
-        if isinstance(value, np.ndarray) and value.size != 1:
+        if isinstance(value, np.ndarray) and value.shape != ():
             raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
         if not isinstance(value, (ndarray, np.ndarray)):
             _operand(value)
@@ -423,6 +423,7 @@ def arange(start, stop=None, step=1, dtype=None):
 def matmul(a, b, out=None):
     # cupy/_core/_routines_linalg.pyx: matmul(_ndarray_base a, _ndarray_base b, out=None)
     x, y = _typed("a", a), _typed("b", b)
+    check_cublas()
     if out is None:
         return _new(np.matmul(x, y))
     np.matmul(x, y, out=_typed("out", out))

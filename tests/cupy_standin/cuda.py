@@ -117,9 +117,68 @@ def get_default_memory_pool() -> MemoryPool:
     return _pool
 
 
+class CUDARuntimeError(RuntimeError):
+    """cupy_backends/cuda/api/runtime.pyx: ``"<error name>: <error string>"``."""
+
+    _MESSAGES = {2: "cudaErrorMemoryAllocation: out of memory"}
+
+    def __init__(self, status):
+        self.status = status
+        super().__init__(self._MESSAGES.get(status, f"cudaError {status}"))
+
+
+CUDARuntimeError.__module__ = "cupy_backends.cuda.api.runtime"
+ERROR_MEMORY_ALLOCATION = 2
+
+
+class CUBLASError(RuntimeError):
+    """cupy_backends/cuda/libs/cublas.pyx: the status name is the message."""
+
+    _STATUS = {3: "CUBLAS_STATUS_ALLOC_FAILED", 13: "CUBLAS_STATUS_EXECUTION_FAILED"}
+
+    def __init__(self, status):
+        self.status = status
+        super().__init__(self._STATUS[status])
+
+
+CUBLASError.__module__ = "cupy_backends.cuda.libs.cublas"
+CUBLAS_STATUS_ALLOC_FAILED = 3
+
+
+class Faults:
+    """Failures a test may arrange (set the attributes; tests only, not CuPy names).
+
+    ``pinned_limit``: bytes of page-locked memory ``cupyx.empty_pinned`` may
+    hold at once; past it, CuPy's pinned pool raises ``CUDARuntimeError``
+    (cupy/cuda/pinned_memory.pyx, from cudaHostAlloc).  ``cublas_alloc_fails``:
+    every matmul raises ``CUBLASError(CUBLAS_STATUS_ALLOC_FAILED)``, as when
+    cuBLAS cannot allocate its handle or workspace.
+    """
+
+    pinned_limit: int | None = None
+    cublas_alloc_fails = False
+
+
+_pinned_bytes = [0]
+
+
+def _release_pinned(nbytes):
+    _pinned_bytes[0] -= nbytes
+
+
 def empty_pinned(shape, dtype=float, order="C") -> np.ndarray:
     """``cupyx.empty_pinned``: a NumPy array (in real CuPy, in page-locked memory)."""
-    return np.empty(shape, dtype=dtype, order=order)
+    data = np.empty(shape, dtype=dtype, order=order)
+    if Faults.pinned_limit is not None and _pinned_bytes[0] + data.nbytes > Faults.pinned_limit:
+        raise CUDARuntimeError(ERROR_MEMORY_ALLOCATION)
+    _pinned_bytes[0] += data.nbytes
+    weakref.finalize(data, _release_pinned, data.nbytes)
+    return data
+
+
+def check_cublas():
+    if Faults.cublas_alloc_fails:
+        raise CUBLASError(CUBLAS_STATUS_ALLOC_FAILED)
 
 
 class Event:
@@ -222,8 +281,10 @@ def module() -> types.ModuleType:
         getDeviceCount=lambda: 1, memGetInfo=_mem_info,
         getDeviceProperties=_get_device_properties,
         # 0 says "no CUDA here" wherever dlgpu prints a version
-        runtimeGetVersion=lambda: 0, driverGetVersion=lambda: 0)
+        runtimeGetVersion=lambda: 0, driverGetVersion=lambda: 0,
+        CUDARuntimeError=CUDARuntimeError, errorMemoryAllocation=ERROR_MEMORY_ALLOCATION)
     memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError)
+    cublas = types.SimpleNamespace(CUBLASError=CUBLASError)
     return types.SimpleNamespace(
         Device=Device, Event=Event, Stream=Stream, get_current_stream=get_current_stream,
-        runtime=runtime, memory=memory)
+        runtime=runtime, memory=memory, cublas=cublas)

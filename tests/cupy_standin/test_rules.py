@@ -159,3 +159,18 @@ def test_streams_and_events():
     stream.synchronize()
     with pytest.raises(TypeError):
         stream.wait_event(stream)
+
+
+def test_arranged_pinned_and_cublas_failures(monkeypatch):
+    monkeypatch.setattr(cuda.Faults, "pinned_limit", 4096)
+    held = cupyx.empty_pinned((512,), np.float64)  # 4096 bytes: at the limit
+    with pytest.raises(cupy.cuda.runtime.CUDARuntimeError,
+                       match="cudaErrorMemoryAllocation: out of memory") as caught:
+        cupyx.empty_pinned((1,), np.float64)
+    assert caught.value.status == cupy.cuda.runtime.errorMemoryAllocation
+    del held
+    cupyx.empty_pinned((1,), np.float64)  # released with the array
+    monkeypatch.setattr(cuda.Faults, "cublas_alloc_fails", True)
+    x = cupy.zeros((2, 2))
+    with pytest.raises(cupy.cuda.cublas.CUBLASError, match="CUBLAS_STATUS_ALLOC_FAILED"):
+        x @ x
