@@ -1,7 +1,8 @@
 """The stand-in's ``cupy.cuda``: one fake device, its memory pool, streams and events.
 
-Work completes when it is issued, so streams and events only check their
-arguments; the memory pool keeps CuPy's accounting (used, cached, limit)
+Computations complete when they are issued; host-to-device copies are
+queued on their stream and run as late as CUDA allows (see :class:`Stream`);
+the memory pool keeps CuPy's accounting (used, cached, limit)
 and raises CuPy's ``OutOfMemoryError`` with CuPy's message.
 """
 
@@ -166,6 +167,9 @@ def _release_pinned(nbytes):
     _pinned_bytes[0] -= nbytes
 
 
+_pinned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> pinned array
+
+
 def empty_pinned(shape, dtype=float, order="C") -> np.ndarray:
     """``cupyx.empty_pinned``: a NumPy array (in real CuPy, in page-locked memory)."""
     data = np.empty(shape, dtype=dtype, order=order)
@@ -173,7 +177,17 @@ def empty_pinned(shape, dtype=float, order="C") -> np.ndarray:
         raise CUDARuntimeError(ERROR_MEMORY_ALLOCATION)
     _pinned_bytes[0] += data.nbytes
     weakref.finalize(data, _release_pinned, data.nbytes)
+    _pinned[id(data)] = data
     return data
+
+
+def is_pinned(array: np.ndarray) -> bool:
+    """Whether ``array`` is (a view of) memory from :func:`empty_pinned`."""
+    while array is not None:
+        if _pinned.get(id(array)) is array:
+            return True
+        array = array.base if isinstance(array.base, np.ndarray) else None
+    return False
 
 
 def check_cublas():
@@ -182,31 +196,49 @@ def check_cublas():
 
 
 class Event:
-    """``cupy.cuda.Event`` (cupy/cuda/stream.pyx): work is done when issued."""
+    """``cupy.cuda.Event`` (cupy/cuda/stream.pyx): marks a point in a stream's queue."""
 
     def __init__(self, block=False, disable_timing=False, interprocess=False):
-        self.recorded_on = None
+        self._point = None  # (stream, number of its copies issued before the record)
 
     def record(self, stream=None):
         if stream is not None and not isinstance(stream, Stream):
             raise TypeError(f"stream must be a cupy.cuda.Stream, got {type(stream).__name__}")
-        self.recorded_on = stream or get_current_stream()
+        stream = stream or get_current_stream()
+        self._point = (stream, stream._issued)
 
     def synchronize(self):
-        pass
+        if self._point is not None:
+            self._point[0]._run_until(self._point[1])
 
     @property
     def done(self) -> bool:
-        return True
+        return self._point is None or self._point[0]._done >= self._point[1]
 
 
 class Stream:
-    """``cupy.cuda.Stream`` (cupy/cuda/stream.pyx); ``with stream:`` makes it current."""
+    """``cupy.cuda.Stream`` (cupy/cuda/stream.pyx); ``with stream:`` makes it current.
+
+    Host-to-device copies (``ndarray.set``) are the only asynchronous work:
+    a copy is queued on its stream and runs as late as CUDA allows, when the
+    stream is synchronized, an event recorded after it is synchronized, or
+    the stream that is current runs an operation after waiting for such an
+    event (or after issuing the copy itself).  So a computation that reads a
+    device buffer without waiting for its copy reads stale data, and a copy
+    from pinned memory reads the pinned buffer as it is when the copy runs,
+    not when it was issued.  Computations run when issued, so a copy that
+    should wait for a computation to finish with its buffer cannot be
+    checked.  The null stream synchronizes with blocking streams (CUDA's
+    legacy default stream); ``non_blocking=True`` streams do not.
+    """
 
     null: Stream
 
     def __init__(self, null=False, non_blocking=False, ptds=False, priority=None):
         self.is_null, self.non_blocking = null, non_blocking
+        self._queue, self._issued, self._done = [], 0, 0
+        self._waits = []  # (stream, point) this stream waits for before its next operation
+        _streams.add(self)
 
     def __enter__(self):
         _current.append(self)
@@ -219,12 +251,44 @@ class Stream:
         _current[:] = [self]
         return self
 
+    def issue(self, work):
+        """Queue ``work`` (a host-to-device copy); it runs after what this stream waits for."""
+        waits, self._waits = self._waits, []
+
+        def run():
+            for stream, point in waits:
+                stream._run_until(point)
+            work()
+        self._queue.append(run)
+        self._issued += 1
+        _pending[0] += 1
+
+    def _run_until(self, point: int):
+        while self._done < point:
+            work = self._queue.pop(0)
+            self._done += 1
+            _pending[0] -= 1
+            work()
+
+    def _ready(self):
+        """Run what an operation issued now on this stream must see done."""
+        waits, self._waits = self._waits, []
+        for stream, point in waits:
+            stream._run_until(point)
+        if self.is_null or not self.non_blocking:  # the legacy default stream's implicit sync
+            for stream in list(_streams):
+                if stream is not self and (stream.is_null or not stream.non_blocking):
+                    stream._run_until(stream._issued)
+        self._run_until(self._issued)
+
     def synchronize(self):
-        pass
+        self._run_until(self._issued)
 
     def wait_event(self, event):
         if not isinstance(event, Event):
             raise TypeError(f"event must be a cupy.cuda.Event, got {type(event).__name__}")
+        if event._point is not None:
+            self._waits.append(event._point)
 
     def record(self, event=None):
         event = event or Event()
@@ -233,11 +297,27 @@ class Stream:
 
     @property
     def done(self) -> bool:
-        return True
+        return self._done >= self._issued
 
 
+_streams: weakref.WeakSet = weakref.WeakSet()
 Stream.null = Stream(null=True)
 _current: list[Stream] = []
+
+
+_pending = [0]  # copies queued on any stream
+
+
+def ready():
+    """Called before every device operation: it runs on the current stream."""
+    stream = get_current_stream()
+    if _pending[0] or stream._waits:
+        stream._ready()
+
+
+def synchronize_all():
+    for stream in list(_streams):
+        stream.synchronize()
 
 
 def get_current_stream(device_id=-1) -> Stream:
@@ -255,7 +335,7 @@ class Device:
     compute_capability = "90"
 
     def synchronize(self):
-        pass
+        synchronize_all()
 
     def __enter__(self):
         return self

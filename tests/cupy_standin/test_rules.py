@@ -174,3 +174,27 @@ def test_arranged_pinned_and_cublas_failures(monkeypatch):
     x = cupy.zeros((2, 2))
     with pytest.raises(cupy.cuda.cublas.CUBLASError, match="CUBLAS_STATUS_ALLOC_FAILED"):
         x @ x
+
+
+def test_copies_to_the_device_are_asynchronous():
+    """A copy on another stream is seen only after waiting for it; from pinned memory it
+    reads the buffer when it runs, so a buffer refilled too early is what arrives."""
+    copy_stream = cupy.cuda.Stream(non_blocking=True)
+    compute = cupy.cuda.get_current_stream()
+    device = cupy.zeros((3,))
+    pinned = cupyx.empty_pinned((3,), np.float64)
+    pinned[...] = 1.0
+    device.set(pinned, stream=copy_stream)
+    copied = cupy.cuda.Event()
+    copied.record(copy_stream)
+    assert float(device.sum()) == 0.0  # no wait: the copy has not run
+    pinned[...] = 2.0  # refilled before the copy ran
+    compute.wait_event(copied)
+    assert float(device.sum()) == 6.0  # the copy ran, with what the buffer held then
+    pageable = np.full(3, 3.0)
+    device.set(pageable, stream=copy_stream)
+    pageable[...] = 4.0  # pageable memory is staged when the copy is issued
+    copy_stream.synchronize()
+    assert float(device.sum()) == 9.0
+    device.set(np.full(3, 5.0))  # on the current stream: before its next operation
+    assert float(device.sum()) == 15.0
