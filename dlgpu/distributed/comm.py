@@ -129,9 +129,9 @@ def launched() -> bool:
 def init(backend_name: str = "auto") -> Communicator:
     """The communicator of this process.
 
-    ``auto``: NCCL when launched by MPI with the CuPy backend and NCCL
-    available, MPI when launched by MPI otherwise, else the 1-process local
-    communicator.  ``mpi`` and ``nccl`` insist (a clear error if they cannot
+    ``auto``: the 1-process local communicator unless a launcher (mpiexec,
+    srun) started this process; then NCCL with the CuPy backend and a CuPy
+    built with NCCL, MPI otherwise.  ``mpi`` and ``nccl`` insist (a clear error if they cannot
     run); ``local`` never uses MPI.  With more than one rank, an uncaught
     exception then prints the rank and the cause and aborts every rank.
     """
@@ -139,14 +139,17 @@ def init(backend_name: str = "auto") -> Communicator:
         raise ValueError(f"unknown distributed backend {backend_name!r}; valid: "
                          f"{', '.join(BACKENDS)}")
     name = backend_name.lower()
-    if name == "local":
+    if name == "local" or name == "auto" and not launched():
         return LocalCommunicator()
     try:
         from mpi4py import MPI  # noqa: F401
     except ImportError as exc:
-        if name == "auto" and not launched():
-            return LocalCommunicator()
         raise ImportError(f"distributed training needs mpi4py ({exc}); {INSTALL_HINT}") from exc
+    if (name == "nccl" or name == "auto" and backend.requested_backend() != "numpy") \
+            and importlib.util.find_spec("cupy") is not None:
+        from mpi4py import MPI
+        from .nccl import select_device
+        select_device(MPI.COMM_WORLD)
     if name == "auto":
         name = "nccl" if _nccl_usable() else "mpi"
     if name == "nccl":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..training import train
-from .faults import abort_on_failure, agree
+from .faults import RankError, abort_on_failure, agree
 from .sync import GradientSync
 
 
@@ -17,13 +17,13 @@ def fit(model, X, Y, validation_data, callbacks, stream, comm) -> None:
     """
     def check():
         checked = model._checked_data(X, Y, validation_data)
-        Y_checked, validation = checked[1], checked[2]
-        settings = {k: v for k, v in model.get_params().items() if k != "verbose"}
-        return checked, {"settings": settings, "Y rows": Y_checked.shape[0],
-                         "validation data": validation is not None}
+        facts = {k: v for k, v in model.get_params().items() if k != "verbose"}
+        facts.update({"rows of Y": checked[1].shape[0],
+                      "validation data": checked[2] is not None})
+        return checked, facts
 
     checked, facts = agree(comm, check)
-    agree(comm, lambda: _same_everywhere(comm, facts), "the ranks' settings")
+    _same_everywhere(comm, facts)
     X, Y, validation_data = checked
     model.rank_ = comm.rank
     with abort_on_failure(comm):
@@ -34,9 +34,10 @@ def fit(model, X, Y, validation_data, callbacks, stream, comm) -> None:
 
 
 def _same_everywhere(comm, facts: dict) -> None:
+    """RankError on every rank when a setting or shape differs between ranks."""
     everyone = comm.allgather(facts)
-    for key, mine in facts.items():
-        theirs = [rank_facts[key] for rank_facts in everyone]
-        if any(value != theirs[0] for value in theirs):
-            listing = ", ".join(f"rank {rank}: {value}" for rank, value in enumerate(theirs))
-            raise ValueError(f"{key} differ across ranks ({listing})")
+    differ = [f"{key} (" + ", ".join(f"rank {rank}: {theirs[key]}"
+                                     for rank, theirs in enumerate(everyone)) + ")"
+              for key in facts if any(theirs[key] != facts[key] for theirs in everyone)]
+    if differ:
+        raise RankError(f"the ranks disagree on {'; '.join(differ)}")
