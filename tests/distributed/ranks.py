@@ -78,6 +78,18 @@ def correct(comm, out):
     save(out, "callbacks", comm, model, writes=len(writes), stopped_at=stopper.stopped_at)
 
 
+def four(comm, out):
+    """More ranks than two: the all-reduce takes several stages (MPICH's recursive
+    doubling or reduce-scatter), and every rank must still end with the same bits."""
+    X, Y = data()
+    model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64")
+    model.fit(*distributed.shard(X, Y, comm, layout="strided"), comm=comm)
+    save(out, "full-float64", comm, model)
+    model = dlgpu.DeepNN(DIMS, learning_rate=0.1, epochs=3, batch_size=50, dtype="float32")
+    model.fit(*distributed.shard(X, Y, comm), comm=comm)
+    save(out, "shuffled", comm, model)
+
+
 def bad_values(comm, out):
     X, Y = data()
     X, Y = distributed.shard(X, Y, comm)
@@ -147,7 +159,7 @@ def uncaught(comm, out):
     comm.barrier()
 
 
-SCENARIOS = {f.__name__: f for f in (correct, bad_values, bad_shape, nan, memory, killed,
+SCENARIOS = {f.__name__: f for f in (correct, four, bad_values, bad_shape, nan, memory, killed,
                                      uncaught)}
 
 if __name__ == "__main__":

@@ -27,6 +27,19 @@ def results(tmp_path_factory):
     return out, loaded
 
 
+def test_four_ranks_hold_the_same_bits(tmp_path):
+    job = run_scenario("four", tmp_path, ranks=4)
+    assert job.returncode == 0, job.stderr
+    X, Y = data()
+    one = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64").fit(X, Y)
+    for name in ("full-float64", "shuffled"):
+        ranks = [dict(np.load(tmp_path / f"{name}-{rank}.npz")) for rank in range(4)]
+        for key in ranks[0]:
+            assert all(r[key].tobytes() == ranks[0][key].tobytes() for r in ranks), key
+    full = dict(np.load(tmp_path / "full-float64-0.npz"))
+    assert _relative_error(_parameters(full), one.parameters_) < 1e-12
+
+
 def _relative_error(a: dict, b: dict) -> float:
     return max(float(np.max(np.abs(a[k] - b[k])) / np.max(np.abs(b[k]))) for k in b)
 
