@@ -1,13 +1,14 @@
 """Data parallelism on CPU: 1 process x 2 BLAS threads against 2 ranks x 1 thread.
 
-``python3 benchmarks/distributed_step.py`` alternates the two set-ups
-``--rounds`` times (side by side, as the machine is shared) and prints the
-median time of one step of ``[784, 256, 128, 1]`` (float32) on m = 8192
-examples per rank (16384 in the 1-process step: the same global batch),
-and the share of the step the all-reduce takes (packing, the all-reduce,
-the division by the count; a barrier just before it keeps the wait for the
-slower rank out of that figure and in the step's).  ``--worker`` is one set-up's process.
-"""
+``python3 benchmarks/distributed_step.py`` alternates three set-ups
+``--rounds`` times (side by side, as the machine is shared): 1 process with 2
+BLAS threads, 1 process with 1 thread, and 2 ranks under mpiexec with 1
+thread each.  It prints the median time of one step of ``[784, 256, 128, 1]``
+(float32) on m = 8192 examples per rank (16384 in a 1-process step: the same
+global batch), and the share of the step the all-reduce takes (packing, the
+all-reduce, the division by the count; a barrier just before it keeps the
+wait for the slower rank out of that figure and in the step's).
+``--worker`` is one set-up's process."""
 
 from __future__ import annotations
 
@@ -74,10 +75,10 @@ def worker(m_per_rank: int, steps: int, dtype: str) -> None:
                           "gradient_bytes": int(sync.flat.nbytes)}))
 
 
-def _launch(ranks: int, m_per_rank: int, steps: int, dtype: str) -> dict:
+def _launch(ranks: int, m_per_rank: int, steps: int, dtype: str, threads: int) -> dict:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root), "DLGPU_BACKEND": "numpy",
-           "OPENBLAS_NUM_THREADS": str(2 // ranks), "OMP_NUM_THREADS": str(2 // ranks)}
+           "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     command = [sys.executable, __file__, "--worker", str(m_per_rank), "--steps", str(steps),
                "--dtype", dtype]
     if ranks > 1:
@@ -89,12 +90,13 @@ def _launch(ranks: int, m_per_rank: int, steps: int, dtype: str) -> dict:
 
 
 def compare(rounds: int, steps: int, m_per_rank: int, dtype: str) -> None:
-    one, two = [], []
+    one, single, two = [], [], []
     for _ in range(rounds):
-        one.append(_launch(1, 2 * m_per_rank, steps, dtype))
-        two.append(_launch(2, m_per_rank, steps, dtype))
+        one.append(_launch(1, 2 * m_per_rank, steps, dtype, threads=2))
+        single.append(_launch(1, 2 * m_per_rank, steps, dtype, threads=1))
+        two.append(_launch(2, m_per_rank, steps, dtype, threads=1))
     med = lambda rows, key: float(np.median([row[key] for row in rows]))  # noqa: E731
-    step1, step2 = med(one, "step_s"), med(two, "step_s")
+    step1, step_single, step2 = (med(rows, "step_s") for rows in (one, single, two))
     sync = med(two, "sync_s")
     print(f"[784, 256, 128, 1] {dtype}, global batch {2 * m_per_rank}, {rounds} alternating "
           f"rounds of {steps} steps, medians")
@@ -102,9 +104,12 @@ def compare(rounds: int, steps: int, m_per_rank: int, dtype: str) -> None:
     print("|---|---|---|---|---|")
     print(f"| 1 process x 2 BLAS threads, m = {2 * m_per_rank} | {1e3 * step1:.1f} ms | "
           f"{2 * m_per_rank / step1:,.0f} | - | - |")
+    print(f"| 1 process x 1 BLAS thread, m = {2 * m_per_rank} | {1e3 * step_single:.1f} ms | "
+          f"{2 * m_per_rank / step_single:,.0f} | - | - |")
     print(f"| 2 ranks x 1 BLAS thread, m = {m_per_rank} each | {1e3 * step2:.1f} ms | "
           f"{2 * m_per_rank / step2:,.0f} | {1e3 * sync:.2f} ms | {100 * sync / step2:.1f}% |")
-    print(f"2 ranks ÷ 1 process, time per step: {step2 / step1:.2f}x")
+    print(f"2 ranks ÷ 1 process x 2 threads, time per step: {step2 / step1:.2f}x; "
+          f"÷ 1 process x 1 thread: {step2 / step_single:.2f}x")
     print(f"gradient buffer {two[0]['gradient_bytes']:,} bytes: Allreduce "
           f"{1e3 * med(two, 'allreduce_s'):.3f} ms, Reduce + Bcast "
           f"{1e3 * med(two, 'reduce_bcast_s'):.3f} ms")

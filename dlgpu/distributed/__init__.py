@@ -3,9 +3,9 @@
 ::
 
     from dlgpu import distributed
-    comm = distributed.init()                      # under mpiexec; "auto" | "mpi" | "nccl" | "local"
+    comm = distributed.init()            # under mpiexec; "auto" | "mpi" | "nccl" | "local"
     X_local, Y_local = distributed.shard(X, Y, comm)
-    model = dlgpu.DeepNN(dims, batch_size=B)       # B is the global batch
+    model = dlgpu.DeepNN(dims, batch_size=B)   # B is the global batch
     model.fit(X_local, Y_local, comm=comm)
 
 The maths of a step does not learn about ranks: each rank runs
@@ -38,7 +38,7 @@ Semantics
 from .comm import Communicator, LocalCommunicator, MPICommunicator, init
 from .faults import RankError, abort_on_failure
 from .shard import shard
-from .sync import GradientSync, global_mean, score
+from .sync import GradientSync, global_mean
 
 __all__ = ["Communicator", "GradientSync", "LocalCommunicator", "MPICommunicator", "RankError",
-           "abort_on_failure", "global_mean", "init", "score", "shard"]
+           "abort_on_failure", "global_mean", "init", "shard"]

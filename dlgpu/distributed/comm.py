@@ -142,12 +142,11 @@ def init(backend_name: str = "auto") -> Communicator:
     if name == "local" or name == "auto" and not launched():
         return LocalCommunicator()
     try:
-        from mpi4py import MPI  # noqa: F401
+        from mpi4py import MPI
     except ImportError as exc:
         raise ImportError(f"distributed training needs mpi4py ({exc}); {INSTALL_HINT}") from exc
     if (name == "nccl" or name == "auto" and backend.requested_backend() != "numpy") \
             and importlib.util.find_spec("cupy") is not None:
-        from mpi4py import MPI
         from .nccl import select_device
         select_device(MPI.COMM_WORLD)
     if name == "auto":

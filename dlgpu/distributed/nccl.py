@@ -46,15 +46,17 @@ class NCCLCommunicator(Communicator):
 
     name = "nccl"
 
-    def __init__(self, comm=None):
+    def __init__(self, host=None):
+        """``host``: the communicator for the bootstrap, host buffers and objects
+        (default: an :class:`MPICommunicator` on ``MPI.COMM_WORLD``)."""
         import cupy
         from cupy.cuda import nccl
 
         self.cupy, self.nccl = cupy, nccl
-        self.mpi = MPICommunicator(comm)
+        self.mpi = host if host is not None else MPICommunicator()
         self.rank, self.size = self.mpi.rank, self.mpi.size
         unique_id = nccl.get_unique_id() if self.rank == 0 else None
-        unique_id = self.mpi.comm.bcast(unique_id, root=0)
+        unique_id = self.mpi.allgather(unique_id)[0]  # rank 0's, on every rank
         self.communicator = nccl.NcclCommunicator(self.size, unique_id, self.rank)
         self.stream = cupy.cuda.Stream(non_blocking=True)
         self.queued = cupy.cuda.Event(disable_timing=True)

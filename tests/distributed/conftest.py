@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -23,10 +24,8 @@ def _mpiexec() -> str | None:
 
 
 def _missing() -> str | None:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError as exc:
-        return f"mpi4py is not installed ({exc}); pip install 'dlgpu[mpi]'"
+    if importlib.util.find_spec("mpi4py") is None:
+        return "mpi4py is not installed; pip install 'dlgpu[mpi]'"
     if _mpiexec() is None:
         return "mpiexec is not installed; pip install mpich"
     return None
