@@ -4,8 +4,8 @@ A communicator offers ``rank``, ``size``, ``allreduce_(buffer)`` (the sum over
 ranks, in place, of one flat 1-D array), ``bcast_(buffer)`` (rank 0's values,
 in place), ``allgather(obj)`` (a small Python object from every rank),
 ``abort(code)`` and ``barrier()``.  ``allreduce_`` gives every rank the same
-bits: each element is summed once and the result sent to all (MPI and NCCL's
-reduce-then-distribute algorithms); the tests check it.
+bits with MPICH's and NCCL's algorithms (benchmarks/SCALING.md says why); the
+tests check it on 2 and 4 ranks.
 
 * :class:`LocalCommunicator` — one process, no MPI: every collective is the
   identity, so the same script runs with or without ``mpiexec``.
