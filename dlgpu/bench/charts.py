@@ -104,7 +104,8 @@ def training_time_chart(results: list[Result], path, kind: str = "step") -> Path
     axes.set_xscale("log")
     _log_axis(axes.xaxis, format_seconds)
     values = [v for column in series.values() for v in column.values()]
-    axes.set_xlim(min(values) / 2, max(values) * 3)  # room for the value labels
+    highs = [high for column in spans.values() for _, high in column.values()]
+    axes.set_xlim(min(values) / 2, max(values + highs) * 3)  # room for the value labels
     what = "training step" if kind == "step" else "whole training run"
     axes.set_xlabel(f"median time per {what}, with its interquartile range over rounds "
                     f"(log scale; shorter is faster)")
@@ -124,10 +125,26 @@ def roofline_chart(results: list[Result], path) -> Path:
     axes.set_xlim(0, max(100, *values) * 1.15)
     axes.axvline(100, color="black", linewidth=0.8)
     axes.set_xlabel("% of the roofline floor max(FLOPs / GEMM rate, bytes / bandwidth); "
-                    "100% is the hardware's limit")
+                    "100% is the hardware's limit"
+                    + ("\npast 100%: the ceilings were measured low (a busy machine?), or the "
+                       "work ran from the caches" if max(values) > 100 else ""))
     axes.set_title("How close each training step runs to the hardware's limit")
     return _save(figure, path, "percent of roofline floor",
                  {"figure": "roofline", "unit": "percent", "series": series})
+
+
+def _cache_boundary(axes, fits: float, sizes: list, llc_bytes: int) -> None:
+    """The size whose arrays fill the last-level cache: a line where it falls among
+    the plotted sizes, else a note (a far-away line would squash the points)."""
+    where = (0.99, 0.02)
+    if min(sizes) <= fits <= max(sizes):
+        axes.axvline(fits, color="grey", linewidth=0.8, linestyle="--")
+        axes.annotate("CPU cache-resident ←", (fits, 0.02), xycoords=("data", "axes fraction"),
+                      fontsize=7, ha="right")
+        return
+    text = (f"all sizes fit in the CPU's {llc_bytes / 2 ** 20:.0f} MiB last-level cache"
+            if fits > max(sizes) else "no size fits in the CPU's last-level cache")
+    axes.annotate(text, where, xycoords="axes fraction", fontsize=7, ha="right")
 
 
 def activation_chart(results: list[Result], path, llc_bytes: int | None = None) -> Path:
@@ -165,10 +182,8 @@ def activation_chart(results: list[Result], path, llc_bytes: int | None = None) 
             axes.annotate(f"{device.upper()} DRAM copy rate {gbs:.0f} GB/s", (0.01, gbs),
                           xycoords=("axes fraction", "data"), fontsize=7, va="bottom")
         if llc_bytes and "cpu" in ceilings:
-            fits = llc_bytes / (ACTIVATION_ARRAYS * np.dtype(dtype).itemsize)
-            axes.axvline(fits, color="grey", linewidth=0.8, linestyle="--")
-            axes.annotate("CPU cache-resident ←", (fits, 0.02), xycoords=("data", "axes fraction"),
-                          fontsize=7, ha="right")
+            _cache_boundary(axes, llc_bytes / (ACTIVATION_ARRAYS * np.dtype(dtype).itemsize),
+                            [n for points in lines.values() for n in points], llc_bytes)
         axes.set_xscale("log")
         axes.set_yscale("log")
         _log_axis(axes.yaxis, lambda value: f"{value:g}")

@@ -64,7 +64,7 @@ def _machine_lines(result_set: ResultSet) -> list[str]:
         described = source.machine.get("dlgpu") or {}
         blas = described.get("blas") or {}
         gpu = described.get("gpu")
-        commit = source.commit
+        commit = source.commit if source.commit.get("id") != "unversioned" else {}
         lines.append(f"**{Path(source.path).name}**, measured {source.datetime or 'at an unknown time'}"
                      + (f", commit `{str(commit.get('id', ''))[:10]}`"
                         + (" (with uncommitted changes)" if commit.get("dirty") else "")
@@ -89,7 +89,7 @@ def _machine_lines(result_set: ResultSet) -> list[str]:
                          f"runtime {gpu['cuda_runtime']}; CuPy {gpu['cupy']}")
         else:
             lines.append("- GPU: none usable by CuPy"
-                         + (f" ({described['gpu_unavailable']})"
+                         + (f": {described['gpu_unavailable']}"
                             if described.get("gpu_unavailable") else ""))
         lines.append("- TF32 for float32 matrix products on a GPU: "
                      + sections.tf32_text(described))

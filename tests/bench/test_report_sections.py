@@ -96,7 +96,7 @@ def test_without_a_gpu_the_report_says_why_how_to_get_it_and_shows_placeholders(
     assert "CuPy is not installed" in section and "dlgpu bench --out DIR" in section
     assert 'pip install "dlgpu[cuda12,bench]"' in section
     assert "| [784, 256, 128, 1] | 8192 | float32 | not measured |" in section
-    assert "GPU: none usable by CuPy (CuPy is not installed" in busy
+    assert "GPU: none usable by CuPy: CuPy is not installed" in busy
 
 
 def test_with_a_gpu_there_is_no_placeholder(idle):
