@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import charts, sections, tables
+from . import charts, sections, tables, trust
 from .results import ResultSet, load
 
 REPORT = "report.md"
@@ -276,11 +276,16 @@ def main(argv=None) -> int:
                       f"{status})", file=sys.stderr)
                 return status or 1
             paths = [json_path]
-        report = build_report(load(paths), out, "dlgpu bench " + " ".join(argv))
+        result_set = load(paths)
+        report = build_report(result_set, out, "dlgpu bench " + " ".join(argv))
     except (OSError, ValueError, ImportError) as exc:
         print(f"dlgpu bench: error: {exc}", file=sys.stderr)
         return 2
     print(f"report: {report}")
+    flags = trust.assess(result_set.results, result_set.sources)
+    if flags:
+        print(f"dlgpu bench: this run is flagged ({', '.join(dict.fromkeys(f.short for f in flags))}): "
+              f"see the top of {report}", file=sys.stderr)
     if status:
         print(f"dlgpu bench: some benchmarks failed (pytest exit status {status}); "
               f"the report holds the others", file=sys.stderr)

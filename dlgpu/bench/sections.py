@@ -45,7 +45,8 @@ def _load_summary(result_set: ResultSet) -> str:
         calibration = [t for t in (load.get("calibration_before_s") or [])
                        + (load.get("calibration_after_s") or [])]
         parts.append(
-            f"Measured over the run ({load['wall_s']:.0f} s): other processes took "
+            (f"`{source.path}`: " if len(result_set.sources) > 1 else "")
+            + f"Measured over the run ({load['wall_s']:.0f} s): other processes took "
             + (f"{others:.0%}" if others is not None else "an unknown share (no /proc/stat)")
             + f" of the {load['cpus']} usable CPUs' time, the run itself kept "
             f"{load.get('own_cpus', 0):.1f} CPUs busy; 1-minute load average "

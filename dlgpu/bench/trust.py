@@ -57,10 +57,11 @@ SPREAD_ADVICE = (
 
 @dataclass(frozen=True)
 class Flag:
-    """One reason to doubt a run: what was seen, and what to do."""
+    """One reason to doubt a run: what was seen, what to do, and a few words of it."""
 
     what: str
     advice: str
+    short: str = ""
 
 
 def quartiles(values) -> tuple[float, float, float]:
@@ -92,7 +93,7 @@ def load_flags(load: dict | None, blas_threads: int | None = None) -> list[Flag]
     if not load:
         return [Flag("The machine's load was not recorded (a JSON file written by an "
                      "older dlgpu or without its benchmark suite's conftest).",
-                     "Rerun with `dlgpu bench` to have it measured.")]
+                     "Rerun with `dlgpu bench` to have it measured.", "load not recorded")]
     seen = []
     others = load.get("others_cpu_fraction")
     if others is not None and others > THRESHOLDS["others_cpu"]:
@@ -112,7 +113,7 @@ def load_flags(load: dict | None, blas_threads: int | None = None) -> list[Flag]
     advice = LOAD_ADVICE
     if blas_threads and blas_threads > 1:
         advice += f" NumPy's BLAS ran {blas_threads} threads here."
-    return [Flag("The machine was busy: " + "; ".join(seen) + ".", advice)]
+    return [Flag("The machine was busy: " + "; ".join(seen) + ".", advice, "a busy machine")]
 
 
 def _calibration_seen(before: list, after: list) -> list[str]:
@@ -137,7 +138,8 @@ def spread_flags(results: list[Result]) -> list[Flag]:
     widest = max(wide, key=wide.get)
     return [Flag(f"{len(wide)} of {len(spreads)} figures are wide (IQR over "
                  f"{THRESHOLDS['wide_spread']:.0%} of the median); the widest, `{widest}`, "
-                 f"spans {wide[widest]:.0%} of its median.", SPREAD_ADVICE)]
+                 f"spans {wide[widest]:.0%} of its median.", SPREAD_ADVICE,
+                 f"{len(wide)} of {len(spreads)} figures wide")]
 
 
 def assess(results: list[Result], sources: list[Source]) -> list[Flag]:
@@ -146,13 +148,9 @@ def assess(results: list[Result], sources: list[Source]) -> list[Flag]:
     for source in sources:
         blas = (source.machine.get("dlgpu") or {}).get("blas") or {}
         for flag in load_flags(source.load, blas.get("num_threads")):
-            prefix = f"{_name(source.path)}: " if len(sources) > 1 else ""
-            flags.append(Flag(prefix + flag.what, flag.advice))
+            prefix = f"`{source.path}`: " if len(sources) > 1 else ""
+            flags.append(Flag(prefix + flag.what, flag.advice, flag.short))
     return flags + spread_flags(results)
-
-
-def _name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def is_wide(relative_iqr: float) -> bool:
