@@ -219,7 +219,8 @@ Run the benchmark suite shipped with dlgpu (or read its saved JSON) and write
 a Markdown report with PNG charts: dlgpu beside the course's NumPy code,
 PyTorch and scikit-learn (each when installed), on the CPU and, where CuPy
 runs, on the GPU.  Needs dlgpu[bench] (pytest, pytest-benchmark, matplotlib).""",
-        epilog="""Results go to DIR/report.md with PNG charts; a run also keeps DIR/benchmark.json.
+        epilog="""\
+Results go to DIR/report.md with PNG charts; a run also keeps DIR/benchmark.json.
 The report opens with its flags: figures whose IQR over rounds exceeds 10% of
 the median, and a machine busy with other work before, during or after the run,
 each with what to do (for example OPENBLAS_NUM_THREADS=1, or an idle machine).
@@ -284,8 +285,9 @@ def main(argv=None) -> int:
     print(f"report: {report}")
     flags = trust.assess(result_set.results, result_set.sources)
     if flags:
-        print(f"dlgpu bench: this run is flagged ({', '.join(dict.fromkeys(f.short for f in flags))}): "
-              f"see the top of {report}", file=sys.stderr)
+        reasons = ", ".join(dict.fromkeys(f.short for f in flags))
+        print(f"dlgpu bench: this run is flagged ({reasons}): see the top of {report}",
+              file=sys.stderr)
     if status:
         print(f"dlgpu bench: some benchmarks failed (pytest exit status {status}); "
               f"the report holds the others", file=sys.stderr)

@@ -145,8 +145,8 @@ def training_table(results: list[Result], figure: str) -> Table:
                 row.append(result_time(r))
             else:
                 examples = r.info["examples"]
-                row.append(f"{format_count(r.metrics()['examples_per_s'])} "
-                           f"({format_count(examples / r.q3_s)}–{format_count(examples / r.q1_s)})")
+                low, high = format_count(examples / r.q3_s), format_count(examples / r.q1_s)
+                row.append(f"{format_count(r.metrics()['examples_per_s'])} ({low}–{high})")
         rows.append(row)
     return header, rows
 

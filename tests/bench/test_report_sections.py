@@ -168,3 +168,23 @@ def test_cache_resident_activation_sizes_are_marked(busy):
     assert "(in cache)" in rows[("relu", "float32", "1e4")]
     assert "(in cache)" not in rows[("relu", "float32", "1e5")]
     assert "% of DRAM copy rate" in table
+
+
+def test_side_by_side_cells_carry_the_spread_of_their_steps_and_of_their_ratios():
+    from dlgpu.bench.results import Result
+    from dlgpu.bench.tables import interleaved_table
+
+    dlgpu_times = [0.030, 0.031, 0.032, 0.033, 0.034]
+    sklearn_times = [0.050, 0.050, 0.060, 0.050, 0.050]  # round 3 was slowed
+    info = {"kind": "interleaved", "layer_dims": [784, 256, 128, 1], "m": 8192,
+            "dtype": "float32", "device": "cpu", "flops": 1.0,
+            "interleaved": {"dlgpu": {"median_s": 0.032, "steps": 5, "times_s": dlgpu_times},
+                            "sklearn": {"median_s": 0.050, "steps": 5,
+                                        "times_s": sklearn_times}}}
+    header, (row,) = interleaved_table([Result("side", 0.032, 0.032, 0.032, 5, info)])
+    cells = dict(zip(header, row))
+    assert cells["dlgpu"] == "32.0 ms (31.0–33.0)"
+    # per-round ratios 0.60 0.62 0.533 0.66 0.68: median 0.62, IQR 0.60–0.66, which
+    # spans the 0.60 target while the ratio of the medians (0.64) misses it
+    assert cells["dlgpu ÷ scikit-learn (CPU target ≤ 0.60×)"] == \
+        "0.64× (0.60–0.66) (unclear: the IQR spans the target)"
