@@ -75,7 +75,7 @@ def compiler_missing() -> str | None:
 
 
 class _Param:
-    """One parameter of ``in_params``/``out_params``: ``[raw] T name`` (_kernel.pyx ParameterInfo)."""
+    """One parameter of ``in_params``/``out_params``: ``T name`` (_kernel.pyx ParameterInfo)."""
 
     def __init__(self, text: str, is_const: bool):
         words = text.split()

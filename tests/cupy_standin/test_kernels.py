@@ -1,4 +1,4 @@
-"""The stand-in's ElementwiseKernel: CuPy's argument and type rules, and arithmetic equal to NumPy's."""
+"""The stand-in's ElementwiseKernel: CuPy's argument and type rules, NumPy's arithmetic."""
 
 import numpy as np
 import pytest

@@ -56,7 +56,7 @@ def cupy_for(config):
     if _session["cupy"] is None:
         cupy, reason = probe_cupy()
         if cupy is not None and getattr(cupy, "__cupy_standin__", False) and _timed(config):
-            cupy, reason = None, "a test stand-in for CuPy is active, and a stand-in is never timed"
+            cupy, reason = None, "a test stand-in for CuPy is active, and it is never timed"
         _session["cupy"] = (cupy, reason and reason.split(";")[0])
     return _session["cupy"]
 
