@@ -11,7 +11,7 @@ The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
   ``costs_``, ``history_`` and ``n_iter_`` when the model has them,
   ``interrupted`` (true when Ctrl-C stopped its training) and ``notes``
   (``model.notes_``, a JSON object, when set);
-* format 2, only for a model with ``preprocessing_``: ``preprocess_shift``,
+* format 2, only for a model with ``preprocess`` set: ``preprocess_shift``,
   ``preprocess_scale``, ``preprocess_low`` and ``preprocess_high``, float64
   ``(n_x, 1)`` each, and ``{"preprocessing": kind}`` in the metadata.
 
@@ -136,13 +136,13 @@ def _host_parameters(model: DeepNN, path: str) -> dict[str, np.ndarray]:
 def _metadata(model: DeepNN, parameters: dict[str, np.ndarray], path: str) -> dict:
     params = model.get_params()
     preprocessing = getattr(model, "preprocessing_", None)
-    if preprocessing is None:
-        params.pop("preprocess")  # as format 1 has it: older readers take the file
-    else:
+    if preprocessing is not None:
         params["preprocess"] = preprocessing.kind
+    elif params["preprocess"] is None:
+        params.pop("preprocess")  # as format 1 has it: older readers take the file
     meta = {
         "format": FORMAT_NAME,
-        "format_version": 1 if preprocessing is None else FORMAT_VERSION,
+        "format_version": 1 if "preprocess" not in params else FORMAT_VERSION,
         "dlgpu_version": __version__,
         "params": params,
         "backend": getattr(model, "backend_", None),
@@ -432,8 +432,8 @@ def _build_model(meta: dict, path: str) -> DeepNN:
 def _preprocess_specs(meta: dict, model: DeepNN, path: str) -> dict:
     """``{file name: ((n_x, 1), "float64")}`` of the preprocessing arrays, {} for none."""
     kind = meta.get("preprocessing")
-    if kind is None and model.preprocess is None:
-        return {}
+    if kind is None:
+        return {}  # none learned yet (a model saved before fit) or none asked for
     if kind != model.preprocess:
         raise _error(path, f"the metadata's preprocessing {kind!r} does not match the "
                            f"model's setting preprocess={model.preprocess!r}")

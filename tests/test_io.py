@@ -639,3 +639,10 @@ def test_bad_preprocessing_array_is_refused(preprocessed):
     arrays["preprocess_scale"] = np.zeros_like(arrays["preprocess_scale"])
     _write(path, arrays, meta)
     _load_fails(path, "scale must be > 0")
+
+
+def test_an_unfitted_preprocess_setting_round_trips(binary_data, tmp_path):
+    model = DeepNN([3, 4, 1], preprocess="scale").initialize_parameters()
+    model.save(tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.preprocess == "scale" and loaded.preprocessing_ is None

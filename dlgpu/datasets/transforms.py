@@ -299,9 +299,8 @@ class Preprocessing:
         if kind not in PREPROCESSING:
             raise ValueError(f"preprocessing must be None or one of "
                              f"{', '.join(PREPROCESSING)}, got {kind!r}")
-        X = to_numpy(X)
-        low = X.min(axis=1, keepdims=True).astype(np.float64)
-        high = X.max(axis=1, keepdims=True).astype(np.float64)
+        low = to_numpy(X.min(axis=1, keepdims=True)).astype(np.float64)
+        high = to_numpy(X.max(axis=1, keepdims=True)).astype(np.float64)
         if kind == "standardize":
             _, shift, scale = standardize(X.astype(np.float64, copy=False))
         else:
@@ -347,7 +346,7 @@ class Preprocessing:
             f"data held {self.low[j, 0]:g} to {self.high[j, 0]:g}; is X in the units of the "
             f"training data? This model {self.kind}s its inputs itself: give it data as "
             f"its training data was given, not already transformed",
-            DataRangeWarning, stacklevel=4)
+            DataRangeWarning, stacklevel=6)  # the caller of DeepNN.predict, score, ...
 
     def arrays(self) -> dict:
         """The arrays to store: ``{"shift": (n_x, 1), "scale": ..., "low": ..., "high": ...}``."""
