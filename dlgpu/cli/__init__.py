@@ -18,7 +18,8 @@ import sys
 import warnings
 
 from .. import __version__, backend
-from ..errors import BackendError, DivergenceError, InvalidDataError, ModelFileError, NotFittedError
+from ..errors import (BackendError, DataRangeWarning, DivergenceError, InvalidDataError,
+                      ModelFileError, NotFittedError)
 from . import data, info, predict, train
 
 COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info}
@@ -54,6 +55,7 @@ def main(argv=None) -> int:
             _note_fallback()
         with warnings.catch_warnings():
             warnings.showwarning = _warning_line
+            warnings.simplefilter("once", DataRangeWarning)  # score and cost both check X
             return COMMANDS[args.command].run(args)
     except BrokenPipeError:
         # The reader went away (`dlgpu predict ... | head`): not an error of ours.
