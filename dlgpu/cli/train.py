@@ -44,8 +44,9 @@ def _fraction(text: str) -> float:
 
 
 def add_parser(sub) -> None:
+    about = __doc__.split("\n\n")[1].replace("\n", " ").replace("``", "")
     parser = sub.add_parser("train", help="train a network (the default command)",
-                            description=__doc__.split("\n\n")[1].replace("\n", " "))
+                            description=about)
     data.add_arguments(parser, default="planar")
     parser.add_argument("--hidden", type=_sizes, default=[100],
                         help="hidden layer sizes, comma-separated; input and output sizes "

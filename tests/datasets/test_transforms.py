@@ -217,7 +217,7 @@ def test_data_in_other_units_warns_and_new_data_in_the_same_units_does_not():
         warnings.simplefilter("error", DataRangeWarning)
         pre(_pixels(seed=1), "float64")         # new data, same units: quiet
         rare = _pixels(m=2000, seed=2)
-        rare[0, 0] = 200                        # one far value in 8000 (0.0125 %) is not a change of units
+        rare[0, 0] = 200  # one far value in 8000 (0.0125 %) is not a change of units
         pre(rare, "float64")
     with pytest.warns(DataRangeWarning, match=r"lie far outside their feature's training range, "
                                               r"e\.g\. feature 0: 4080 where the training data "
