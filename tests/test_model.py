@@ -224,3 +224,9 @@ def test_a_model_with_preprocess_takes_raw_data_everywhere(binary_data):
 def test_preprocess_must_be_a_known_name():
     with pytest.raises(ValueError, match="preprocess must be None or one of standardize, scale"):
         DeepNN([3, 1], preprocess="minmax")
+
+
+def test_preprocess_is_refused_with_comm(binary_data):
+    from dlgpu import distributed
+    with pytest.raises(ValueError, match="preprocess is not supported with comm"):
+        DeepNN([3, 1], preprocess="scale").fit(*binary_data, comm=distributed.init("local"))

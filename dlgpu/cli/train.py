@@ -19,6 +19,8 @@ import numpy as np
 
 from .. import __version__, backend
 from ..datasets import train_test_split
+from ..datasets.transforms import Preprocessing
+from ..distributed import shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
 from . import data
@@ -96,6 +98,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--verbose", type=int, default=None,
                         help="progress every k-th record (default: about 10 lines); 0 is "
                              "silent")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the ranks of mpiexec: every rank loads the "
+                             "data and trains on its shard; rank 0 prints and writes files")
 
 
 def output_layer(Y, choice: str) -> tuple[str, int]:
@@ -138,6 +143,13 @@ def _check_every_class_present(Y, n_classes: int) -> None:
 
 
 def run(args) -> int:
+    if args.distributed:
+        from ..distributed.cli import run as run_distributed
+        return run_distributed(args, _run)
+    return _run(args, None)
+
+
+def _run(args, comm) -> int:
     X, Y, description = data.load(args)
     if Y is None:
         raise ValueError(f"{description} has no labels (Y) to train on")
@@ -165,7 +177,10 @@ def run(args) -> int:
 
     start = time.perf_counter()
     try:
-        model.fit(X, Y, validation_data=validation)
+        if comm is None:
+            model.fit(X, Y, validation_data=validation)
+        else:
+            _fit_distributed(model, X, Y, validation, comm)
     except KeyboardInterrupt:
         if not getattr(model, "interrupted_", False):
             raise  # before training began: nothing to keep
@@ -179,10 +194,26 @@ def run(args) -> int:
         model.save(args.out)
         print(f"Saved the model to {args.out}"
               + (" (training was interrupted: the file says so)" if model.interrupted_ else ""))
-    if args.plot:
+    if args.plot and getattr(model, "rank_", 0) == 0:
         for path in _plots(model, X, Y, args.plot):
             print(f"Wrote {path}")
     return INTERRUPTED if model.interrupted_ else 0
+
+
+def _fit_distributed(model, X, Y, validation, comm) -> None:
+    """Every rank holds the whole split: the preprocessing is learned from all of X, the
+    same on every rank (fit with comm would learn each shard's), then each rank trains
+    on its shard of the transformed data and the model carries the transform."""
+    kind, model.preprocess = model.preprocess, None
+    pre = None if kind is None else Preprocessing.fit(kind, X)
+    if pre is not None:
+        X = pre(X, model.dtype, check_range=False)
+        validation = validation and (pre(validation[0], model.dtype), validation[1])
+    try:
+        model.fit(*shard(X, Y, comm), comm=comm,
+                  validation_data=validation and shard(*validation, comm))
+    finally:
+        model.preprocess, model.preprocessing_ = kind, pre
 
 
 def _print_start(model, output, description, X, validation, args) -> None:
