@@ -65,16 +65,26 @@ def input_size(parameters) -> int:
     return parameters["W1"].shape[1]
 
 
-def check_probabilities(AL, name: str = "AL"):
-    """AL : (1, m) of finite values in [0, 1]; integer and bool AL become float64."""
-    AL = as_array(AL, name, "probabilities of shape (1, m)")
+def _output_row(AL, name: str, what: str):
+    """AL : (1, m) of numbers, as floats (integer and bool AL become float64)."""
+    AL = as_array(AL, name, f"{what} of shape (1, m)")
     if AL.ndim != 2 or AL.shape[0] != 1 or AL.shape[1] == 0:
-        raise InvalidDataError(f"{name} must be the output layer's probabilities, shape "
+        raise InvalidDataError(f"{name} must be the output layer's {what}, shape "
                                f"(1, m) with m >= 1; got shape {AL.shape}")
     if AL.dtype.kind not in "biuf":
-        raise InvalidDataError(f"{name} must hold probabilities in [0, 1]; got dtype {AL.dtype}")
-    if AL.dtype.kind != "f":
-        AL = AL.astype("float64")
+        raise InvalidDataError(f"{name} must hold {what}; got dtype {AL.dtype}")
+    return AL if AL.dtype.kind == "f" else AL.astype("float64")
+
+
+def _refuse_non_finite(A, name: str) -> None:
+    n_bad = int((~get_array_module(A).isfinite(A)).sum())
+    if n_bad:
+        raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+
+
+def check_probabilities(AL, name: str = "AL"):
+    """AL : (1, m) of finite values in [0, 1]; integer and bool AL become float64."""
+    AL = _output_row(AL, name, "probabilities in [0, 1]")
     outside = ~((AL >= 0) & (AL <= 1))  # NaN is outside too
     if bool(outside.any()):
         examples = to_numpy(AL[outside][:3]).tolist()
@@ -87,17 +97,8 @@ def check_probabilities(AL, name: str = "AL"):
 def check_output(AL, name: str = "AL"):
     """AL : (1, m) of finite real numbers, any values: the output gradient's formula
     is defined for all of them (the course's own test feeds ``randn(1, 2)``)."""
-    AL = as_array(AL, name, "the output layer's activations of shape (1, m)")
-    if AL.ndim != 2 or AL.shape[0] != 1 or AL.shape[1] == 0:
-        raise InvalidDataError(f"{name} must be the output layer's activations, shape "
-                               f"(1, m) with m >= 1; got shape {AL.shape}")
-    if AL.dtype.kind not in "biuf":
-        raise InvalidDataError(f"{name} must hold real numbers; got dtype {AL.dtype}")
-    if AL.dtype.kind != "f":
-        AL = AL.astype("float64")
-    n_bad = int((~get_array_module(AL).isfinite(AL)).sum())
-    if n_bad:
-        raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+    AL = _output_row(AL, name, "activations (real numbers)")
+    _refuse_non_finite(AL, name)
     return AL
 
 
@@ -123,9 +124,7 @@ def check_targets(Y, m: int, name: str = "Y"):
     if Y.dtype.kind == "b":
         Y = Y.astype("float64")
     if Y.dtype.kind == "f":
-        n_bad = int((~get_array_module(Y).isfinite(Y)).sum())
-        if n_bad:
-            raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+        _refuse_non_finite(Y, name)
     return Y
 
 

@@ -6,15 +6,12 @@ then calls it) draws after seed 2.  ``compute_cost`` takes the older
 ``(A2, Y, parameters)`` as well.
 """
 
-from . import deep, planar
+from . import deep, planar, w3a1
 from .w3a1 import (backward_propagation, compute_cost, forward_propagation, layer_sizes,
                    load_extra_datasets, load_planar_dataset, plot_decision_boundary, predict,
                    update_parameters)
 
-__all__ = ["backward_propagation", "compute_cost", "forward_propagation",
-           "initialize_parameters", "layer_sizes", "load_extra_datasets",
-           "load_planar_dataset", "nn_model", "plot_decision_boundary", "predict",
-           "update_parameters"]
+__all__ = w3a1.__all__
 
 SEED = 2
 
