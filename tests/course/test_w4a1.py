@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from dlgpu import course
 from dlgpu.course import w4a1
 
 from .harness import assert_like
@@ -189,6 +190,9 @@ def test_activation_helpers_take_integers_and_numbers():
     assert A == 0.5
     A, _ = w4a1.relu(np.array([[-1, 2]]))
     np.testing.assert_array_equal(A, [[0, 2]])
+    A, _ = course.tanh(np.array([0, 1]))  # the planar exercise's activation
+    np.testing.assert_allclose(A, [0.0, 0.76159416], rtol=1e-7)
+    assert isinstance(course.tanh(2)[0], np.float64)
 
 
 def test_star_import_gives_the_notebook():
