@@ -45,9 +45,10 @@ def image2vector(image):
 
 @follows_caller
 def normalize_rows(x):
-    """Each row of x (n, m) divided by its Euclidean norm."""
+    """Each row of x (n, m) divided by its Euclidean norm, sqrt(sum x^2) (the sum
+    ``np.linalg.norm(x, axis=1)`` takes for real x)."""
     xp = get_array_module(x)
-    return x / xp.linalg.norm(x, ord=2, axis=1, keepdims=True)
+    return x / xp.sqrt(xp.sum(x * x, axis=1, keepdims=True))
 
 
 normalizeRows = normalize_rows  # the older notebooks' name
