@@ -133,6 +133,17 @@ def test_predict_prints_the_accuracy(capsys):
     assert capsys.readouterr().out == "Accuracy: 0.75\n"
 
 
+def test_predict_prints_the_accuracy_as_the_course_sums_it(capsys):
+    # all 209 right: the course's np.sum((p == y) / m) prints 0.9999999999999998
+    X = np.vstack([np.linspace(-1, 2, 209) + 0.001, np.zeros(209)])  # none at 0.5
+    y = (X[0:1] > 0.5).astype(int)
+    parameters = {"W1": np.array([[1.0, 0.0]]), "b1": np.zeros((1, 1)),
+                  "W2": np.array([[1.0]]), "b2": np.array([[-0.5]])}
+    p = w4a2.predict(X, y, parameters)
+    np.testing.assert_array_equal(p, y)
+    assert capsys.readouterr().out == "Accuracy: 0.9999999999999998\n"
+
+
 def test_star_import_gives_the_notebook():
     namespace = {}
     exec("from dlgpu.course.w4a2 import *", namespace)
