@@ -18,6 +18,10 @@ GRADED = {
     "W4A1": ["initialize_parameters", "initialize_parameters_deep", "linear_forward",
              "linear_activation_forward", "L_model_forward", "compute_cost", "linear_backward",
              "linear_activation_backward", "L_model_backward", "update_parameters"],
+    "W4A1 (testCases_v4a)": ["initialize_parameters", "initialize_parameters_deep",
+                             "linear_forward", "linear_activation_forward", "L_model_forward",
+                             "compute_cost", "linear_backward", "linear_activation_backward",
+                             "L_model_backward", "update_parameters"],
     "W4A2": ["two_layer_model", "L_layer_model", "predict"],
 }
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlgpu import course
-from dlgpu.course import w4a1
+from dlgpu.course import w4a1, w4a1_v4a
 
 from .harness import assert_like
 
@@ -147,6 +147,28 @@ def test_L_model_backward_on_the_course_input_outside_0_1():
         "dW1": np.array([[0.41010002, 0.07807203, 0.13798444, 0.10502167],
                          [0., 0., 0., 0.], [0.05283652, 0.01005865, 0.01777766, 0.0135308]]),
         "db1": np.array([[-0.22007063], [0.], [-0.02835349]])})
+
+
+def test_L_model_backward_older_keys():
+    AL, Y, caches = _L_model_backward_case()
+    grads = w4a1_v4a.L_model_backward(AL, Y, caches)
+    assert set(grads) == {"dA1", "dA2", "dW1", "dW2", "db1", "db2"}
+    assert_like(grads, {
+        "dW1": np.array([[0.41010002, 0.07807203, 0.13798444, 0.10502167],
+                         [0., 0., 0., 0.], [0.05283652, 0.01005865, 0.01777766, 0.0135308]]),
+        "db1": np.array([[-0.22007063], [0.], [-0.02835349]]),
+        "dA1": np.array([[0., 0.52257901], [0., -0.3269206], [0., -0.32070404],
+                         [0., -0.74079187]])})
+
+
+def test_L_model_forward_one_hidden_layer_v4a():
+    np.random.seed(1)
+    X = np.random.randn(4, 2)
+    parameters = {"W1": np.random.randn(3, 4), "b1": np.random.randn(3, 1),
+                  "W2": np.random.randn(1, 3), "b2": np.random.randn(1, 1)}
+    AL, caches = w4a1_v4a.L_model_forward(X, parameters)
+    assert_like(AL, np.array([[0.17007265, 0.2524272]]))
+    assert len(caches) == 2
 
 
 def test_L_model_backward_dAL_is_the_formula_where_it_is_finite():
