@@ -54,8 +54,7 @@ def modules() -> tuple[types.ModuleType, types.ModuleType]:
         cupy = _module("cupy", {
             "ndarray": arrays.ndarray,
             **arrays.PUBLIC_FUNCTIONS,
-            **{name: getattr(np, name) for name in ("float16", "float32", "float64", "int32",
-                                                     "int64", "bool_", "dtype")},
+            "float32": np.float32, "float64": np.float64,
             "ElementwiseKernel": kernels.ElementwiseKernel,
             "cuda": cuda.module(),
             "get_default_memory_pool": cuda.get_default_memory_pool,

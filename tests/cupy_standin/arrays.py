@@ -35,7 +35,8 @@ import operator
 
 import numpy as np
 
-from .cuda import get_default_memory_pool
+from . import cuda
+from .cuda import check_cublas, get_default_memory_pool, ready
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 IMPLICIT_CONVERSION = ("Implicit conversion to a NumPy array is not allowed. "
@@ -61,6 +62,7 @@ def _view(data: np.ndarray) -> ndarray:
 
 def _operand(x):
     """A device array's data or a scalar; anything else is refused as CuPy refuses it."""
+    ready()
     if isinstance(x, ndarray):
         return x._data
     if type(x) in _PYTHON_SCALARS or isinstance(x, np.generic):
@@ -82,6 +84,7 @@ def _out(out):
 
 def _typed(name, x):
     """A ``_ndarray_base``-typed argument, with Cython's error for anything else."""
+    ready()
     if not isinstance(x, ndarray):
         raise TypeError(f"Argument '{name}' has incorrect type (expected "
                         f"cupy._core.core._ndarray_base, got {type(x).__name__})")
@@ -143,7 +146,11 @@ class ndarray:
     def __array__(self, dtype=None, copy=None):
         raise TypeError(IMPLICIT_CONVERSION)
 
+    def __reduce__(self):  # core.pyx: pickled through the host, as cupy.array(x.get())
+        return array, (self.get(),)
+
     def get(self, stream=None, order="C", out=None, blocking=True):
+        ready()
         if out is not None:
             if not isinstance(out, np.ndarray):
                 raise TypeError("Only numpy.ndarray can be obtained from cupy.ndarray")
@@ -166,7 +173,12 @@ class ndarray:
             raise ValueError(f"Shape mismatch. Old shape: {self.shape}, new shape: {arr.shape}")
         if not (self.flags.c_contiguous or self.flags.f_contiguous):
             raise RuntimeError("Cannot set to non-contiguous array")
-        self._data[...] = arr
+        # Asynchronous on ``stream`` (see cuda.Stream): from pinned memory the
+        # copy reads the buffer when it runs; from pageable memory CUDA stages
+        # the buffer before returning, so it is read now.
+        source = arr if cuda.is_pinned(arr) else arr.copy()
+        target = self._data
+        (stream or cuda.get_current_stream()).issue(lambda: np.copyto(target, source))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # core.pyx __array_ufunc__: a NumPy ufunc becomes cupy's of the same name
@@ -183,24 +195,31 @@ class ndarray:
         return ours(*args, **kwargs)
 
     def __float__(self):
+        ready()
         return float(self._data)
 
     def __int__(self):
+        ready()
         return int(self._data)
 
     def __index__(self):
+        ready()
         return operator.index(self._data)
 
     def __bool__(self):
+        ready()
         return bool(self._data)
 
     def __repr__(self):
+        ready()
         return repr(self._data)
 
     def __str__(self):
+        ready()
         return str(self._data)
 
     def __format__(self, spec):
+        ready()
         return format(self._data, spec)
 
     def __len__(self):
@@ -263,11 +282,13 @@ class ndarray:
         return key
 
     def __getitem__(self, key):
+        ready()
         result = self._data[self._index(key)]
         return _view(result) if result.base is not None else _new(result)
 
     def __setitem__(self, key, value):
-        if isinstance(value, np.ndarray) and value.size != 1:
+        ready()
+        if isinstance(value, np.ndarray) and value.shape != ():
             raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
         if not isinstance(value, (ndarray, np.ndarray)):
             _operand(value)
@@ -275,6 +296,7 @@ class ndarray:
 
     # -- methods -------------------------------------------------------------
     def reshape(self, *shape, order="C"):
+        ready()
         result = self._data.reshape(*shape, order=order)
         return _view(result) if result.base is not None else _new(result)
 
@@ -285,20 +307,24 @@ class ndarray:
         return _view(self._data.transpose(*axes))
 
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
+        ready()
         if not copy and np.dtype(dtype) == self.dtype:
             return self
         return _new(self._data.astype(dtype, order=order))
 
     def copy(self, order="C"):
+        ready()
         return _new(self._data.copy(order=order))
 
     def fill(self, value):
         self[...] = value
 
     def item(self):
+        ready()
         return self._data.item()
 
     def take(self, indices, axis=None, out=None):
+        ready()
         # _routines_indexing.pyx _take: host indices are copied to the device;
         # out is typed _ndarray_base and must match dtype and shape.
         index = indices._data if isinstance(indices, ndarray) else np.asarray(indices)
@@ -312,6 +338,7 @@ class ndarray:
 
     def _reduction(name):
         def reduce(self, axis=None, out=None, keepdims=False, **kwargs):
+            ready()
             result = getattr(np, name)(self._data, axis=axis, keepdims=keepdims, **kwargs)
             if out is None:
                 return _new(result)
@@ -369,6 +396,7 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
     if isinstance(obj, ndarray):
+        ready()
         if not copy and (dtype is None or np.dtype(dtype) == obj.dtype):
             return obj
         return _new(np.array(obj._data, dtype=dtype, order=order, ndmin=ndmin, copy=True))
@@ -423,6 +451,7 @@ def arange(start, stop=None, step=1, dtype=None):
 def matmul(a, b, out=None):
     # cupy/_core/_routines_linalg.pyx: matmul(_ndarray_base a, _ndarray_base b, out=None)
     x, y = _typed("a", a), _typed("b", b)
+    check_cublas()
     if out is None:
         return _new(np.matmul(x, y))
     np.matmul(x, y, out=_typed("out", out))

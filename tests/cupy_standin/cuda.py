@@ -1,7 +1,8 @@
 """The stand-in's ``cupy.cuda``: one fake device, its memory pool, streams and events.
 
-Work completes when it is issued, so streams and events only check their
-arguments; the memory pool keeps CuPy's accounting (used, cached, limit)
+Computations complete when they are issued; host-to-device copies are
+queued on their stream and run as late as CUDA allows (see :class:`Stream`);
+the memory pool keeps CuPy's accounting (used, cached, limit)
 and raises CuPy's ``OutOfMemoryError`` with CuPy's message.
 """
 
@@ -117,37 +118,127 @@ def get_default_memory_pool() -> MemoryPool:
     return _pool
 
 
+class CUDARuntimeError(RuntimeError):
+    """cupy_backends/cuda/api/runtime.pyx: ``"<error name>: <error string>"``."""
+
+    _MESSAGES = {2: "cudaErrorMemoryAllocation: out of memory"}
+
+    def __init__(self, status):
+        self.status = status
+        super().__init__(self._MESSAGES.get(status, f"cudaError {status}"))
+
+
+CUDARuntimeError.__module__ = "cupy_backends.cuda.api.runtime"
+ERROR_MEMORY_ALLOCATION = 2
+
+
+class CUBLASError(RuntimeError):
+    """cupy_backends/cuda/libs/cublas.pyx: the status name is the message."""
+
+    _STATUS = {3: "CUBLAS_STATUS_ALLOC_FAILED", 13: "CUBLAS_STATUS_EXECUTION_FAILED"}
+
+    def __init__(self, status):
+        self.status = status
+        super().__init__(self._STATUS[status])
+
+
+CUBLASError.__module__ = "cupy_backends.cuda.libs.cublas"
+CUBLAS_STATUS_ALLOC_FAILED = 3
+
+
+class Faults:
+    """Failures a test may arrange (set the attributes; tests only, not CuPy names).
+
+    ``pinned_limit``: bytes of page-locked memory ``cupyx.empty_pinned`` may
+    hold at once; past it, CuPy's pinned pool raises ``CUDARuntimeError``
+    (cupy/cuda/pinned_memory.pyx, from cudaHostAlloc).  ``cublas_alloc_fails``:
+    every matmul raises ``CUBLASError(CUBLAS_STATUS_ALLOC_FAILED)``, as when
+    cuBLAS cannot allocate its handle or workspace.
+    """
+
+    pinned_limit: int | None = None
+    cublas_alloc_fails = False
+
+
+_pinned_bytes = [0]
+
+
+def _release_pinned(nbytes):
+    _pinned_bytes[0] -= nbytes
+
+
+_pinned: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> pinned array
+
+
 def empty_pinned(shape, dtype=float, order="C") -> np.ndarray:
     """``cupyx.empty_pinned``: a NumPy array (in real CuPy, in page-locked memory)."""
-    return np.empty(shape, dtype=dtype, order=order)
+    data = np.empty(shape, dtype=dtype, order=order)
+    if Faults.pinned_limit is not None and _pinned_bytes[0] + data.nbytes > Faults.pinned_limit:
+        raise CUDARuntimeError(ERROR_MEMORY_ALLOCATION)
+    _pinned_bytes[0] += data.nbytes
+    weakref.finalize(data, _release_pinned, data.nbytes)
+    _pinned[id(data)] = data
+    return data
+
+
+def is_pinned(array: np.ndarray) -> bool:
+    """Whether ``array`` is (a view of) memory from :func:`empty_pinned`."""
+    while array is not None:
+        if _pinned.get(id(array)) is array:
+            return True
+        array = array.base if isinstance(array.base, np.ndarray) else None
+    return False
+
+
+def check_cublas():
+    if Faults.cublas_alloc_fails:
+        raise CUBLASError(CUBLAS_STATUS_ALLOC_FAILED)
 
 
 class Event:
-    """``cupy.cuda.Event`` (cupy/cuda/stream.pyx): work is done when issued."""
+    """``cupy.cuda.Event`` (cupy/cuda/stream.pyx): marks a point in a stream's queue."""
 
     def __init__(self, block=False, disable_timing=False, interprocess=False):
-        self.recorded_on = None
+        self._point = None  # (stream, number of its copies issued before the record)
 
     def record(self, stream=None):
         if stream is not None and not isinstance(stream, Stream):
             raise TypeError(f"stream must be a cupy.cuda.Stream, got {type(stream).__name__}")
-        self.recorded_on = stream or get_current_stream()
+        stream = stream or get_current_stream()
+        self._point = (stream, stream._issued)
 
     def synchronize(self):
-        pass
+        if self._point is not None:
+            self._point[0]._run_until(self._point[1])
 
     @property
     def done(self) -> bool:
-        return True
+        return self._point is None or self._point[0]._done >= self._point[1]
 
 
 class Stream:
-    """``cupy.cuda.Stream`` (cupy/cuda/stream.pyx); ``with stream:`` makes it current."""
+    """``cupy.cuda.Stream`` (cupy/cuda/stream.pyx); ``with stream:`` makes it current.
+
+    Host-to-device copies (``ndarray.set``) are the only asynchronous work:
+    a copy is queued on its stream and runs as late as CUDA allows, when the
+    stream is synchronized, an event recorded after it is synchronized, or
+    the stream that is current runs an operation after waiting for such an
+    event (or after issuing the copy itself).  So a computation that reads a
+    device buffer without waiting for its copy reads stale data, and a copy
+    from pinned memory reads the pinned buffer as it is when the copy runs,
+    not when it was issued.  Computations run when issued, so a copy that
+    should wait for a computation to finish with its buffer cannot be
+    checked.  The null stream synchronizes with blocking streams (CUDA's
+    legacy default stream); ``non_blocking=True`` streams do not.
+    """
 
     null: Stream
 
     def __init__(self, null=False, non_blocking=False, ptds=False, priority=None):
         self.is_null, self.non_blocking = null, non_blocking
+        self._queue, self._issued, self._done = [], 0, 0
+        self._waits = []  # (stream, point) this stream waits for before its next operation
+        _streams.add(self)
 
     def __enter__(self):
         _current.append(self)
@@ -160,12 +251,44 @@ class Stream:
         _current[:] = [self]
         return self
 
+    def issue(self, work):
+        """Queue ``work`` (a host-to-device copy); it runs after what this stream waits for."""
+        waits, self._waits = self._waits, []
+
+        def run():
+            for stream, point in waits:
+                stream._run_until(point)
+            work()
+        self._queue.append(run)
+        self._issued += 1
+        _pending[0] += 1
+
+    def _run_until(self, point: int):
+        while self._done < point:
+            work = self._queue.pop(0)
+            self._done += 1
+            _pending[0] -= 1
+            work()
+
+    def _ready(self):
+        """Run what an operation issued now on this stream must see done."""
+        waits, self._waits = self._waits, []
+        for stream, point in waits:
+            stream._run_until(point)
+        if self.is_null or not self.non_blocking:  # the legacy default stream's implicit sync
+            for stream in list(_streams):
+                if stream is not self and (stream.is_null or not stream.non_blocking):
+                    stream._run_until(stream._issued)
+        self._run_until(self._issued)
+
     def synchronize(self):
-        pass
+        self._run_until(self._issued)
 
     def wait_event(self, event):
         if not isinstance(event, Event):
             raise TypeError(f"event must be a cupy.cuda.Event, got {type(event).__name__}")
+        if event._point is not None:
+            self._waits.append(event._point)
 
     def record(self, event=None):
         event = event or Event()
@@ -174,11 +297,27 @@ class Stream:
 
     @property
     def done(self) -> bool:
-        return True
+        return self._done >= self._issued
 
 
+_streams: weakref.WeakSet = weakref.WeakSet()
 Stream.null = Stream(null=True)
 _current: list[Stream] = []
+
+
+_pending = [0]  # copies queued on any stream
+
+
+def ready():
+    """Called before every device operation: it runs on the current stream."""
+    stream = get_current_stream()
+    if _pending[0] or stream._waits:
+        stream._ready()
+
+
+def synchronize_all():
+    for stream in list(_streams):
+        stream.synchronize()
 
 
 def get_current_stream(device_id=-1) -> Stream:
@@ -196,7 +335,7 @@ class Device:
     compute_capability = "90"
 
     def synchronize(self):
-        pass
+        synchronize_all()
 
     def __enter__(self):
         return self
@@ -222,8 +361,10 @@ def module() -> types.ModuleType:
         getDeviceCount=lambda: 1, memGetInfo=_mem_info,
         getDeviceProperties=_get_device_properties,
         # 0 says "no CUDA here" wherever dlgpu prints a version
-        runtimeGetVersion=lambda: 0, driverGetVersion=lambda: 0)
+        runtimeGetVersion=lambda: 0, driverGetVersion=lambda: 0,
+        CUDARuntimeError=CUDARuntimeError, errorMemoryAllocation=ERROR_MEMORY_ALLOCATION)
     memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError)
+    cublas = types.SimpleNamespace(CUBLASError=CUBLASError)
     return types.SimpleNamespace(
         Device=Device, Event=Event, Stream=Stream, get_current_stream=get_current_stream,
-        runtime=runtime, memory=memory)
+        runtime=runtime, memory=memory, cublas=cublas)

@@ -42,6 +42,7 @@ import tempfile
 import numpy as np
 
 from .arrays import _new, _PYTHON_SCALARS, ndarray
+from .cuda import ready
 
 COMPILER = os.environ.get("CXX", "g++")
 FLAGS = ("-O2", "-fPIC", "-shared", "-std=c++17", "-ffp-contract=off")
@@ -124,7 +125,10 @@ def compile_kernel(source: str):
 
 
 class CompileException(Exception):
-    """The kernel text did not compile (real CuPy: cupy.cuda.compiler.CompileException)."""
+    """The kernel text did not compile (as NVRTC's log in CuPy's CompileException)."""
+
+
+CompileException.__module__ = "cupy.cuda.compiler"
 
 
 def render(params: list[_Param], scalars: set[str], type_map: dict[str, np.dtype],
@@ -181,6 +185,7 @@ class ElementwiseKernel:
         self._built = {}  # (scalar names, types) -> compiled function
 
     def __call__(self, *args, size=-1, stream=None, block_size=128):
+        ready()
         if size != -1:
             raise NotImplementedError("the CuPy stand-in does not support size=")
         if len(args) not in (self.nin, self.nargs):

@@ -159,3 +159,42 @@ def test_streams_and_events():
     stream.synchronize()
     with pytest.raises(TypeError):
         stream.wait_event(stream)
+
+
+def test_arranged_pinned_and_cublas_failures(monkeypatch):
+    monkeypatch.setattr(cuda.Faults, "pinned_limit", 4096)
+    held = cupyx.empty_pinned((512,), np.float64)  # 4096 bytes: at the limit
+    with pytest.raises(cupy.cuda.runtime.CUDARuntimeError,
+                       match="cudaErrorMemoryAllocation: out of memory") as caught:
+        cupyx.empty_pinned((1,), np.float64)
+    assert caught.value.status == cupy.cuda.runtime.errorMemoryAllocation
+    del held
+    cupyx.empty_pinned((1,), np.float64)  # released with the array
+    monkeypatch.setattr(cuda.Faults, "cublas_alloc_fails", True)
+    x = cupy.zeros((2, 2))
+    with pytest.raises(cupy.cuda.cublas.CUBLASError, match="CUBLAS_STATUS_ALLOC_FAILED"):
+        x @ x
+
+
+def test_copies_to_the_device_are_asynchronous():
+    """A copy on another stream is seen only after waiting for it; from pinned memory it
+    reads the buffer when it runs, so a buffer refilled too early is what arrives."""
+    copy_stream = cupy.cuda.Stream(non_blocking=True)
+    compute = cupy.cuda.get_current_stream()
+    device = cupy.zeros((3,))
+    pinned = cupyx.empty_pinned((3,), np.float64)
+    pinned[...] = 1.0
+    device.set(pinned, stream=copy_stream)
+    copied = cupy.cuda.Event()
+    copied.record(copy_stream)
+    assert float(device.sum()) == 0.0  # no wait: the copy has not run
+    pinned[...] = 2.0  # refilled before the copy ran
+    compute.wait_event(copied)
+    assert float(device.sum()) == 6.0  # the copy ran, with what the buffer held then
+    pageable = np.full(3, 3.0)
+    device.set(pageable, stream=copy_stream)
+    pageable[...] = 4.0  # pageable memory is staged when the copy is issued
+    copy_stream.synchronize()
+    assert float(device.sum()) == 9.0
+    device.set(np.full(3, 5.0))  # on the current stream: before its next operation
+    assert float(device.sum()) == 15.0
