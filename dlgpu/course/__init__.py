@@ -16,8 +16,8 @@ step by step) and ``w4a1_v4a`` (its older version, keyed differently),
 assignments is written twice (initializers, ``compute_cost``'s return type).
 
 On the CuPy backend the step functions take NumPy and CuPy arrays in any mix
-and return NumPy arrays for NumPy input (:mod:`.placement`); the models
-return the active backend's arrays.
+and return NumPy arrays for NumPy input, predictions where the examples are
+(:mod:`.placement`); the models return the active backend's arrays.
 """
 
 from .activations import (leaky_relu, leaky_relu_backward, relu, relu_backward, sigmoid,

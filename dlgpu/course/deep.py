@@ -222,7 +222,7 @@ def _update(params, grads, learning_rate):
     return parameters
 
 
-@follows_caller
+@follows_caller(data="X")
 def predict(X, y, parameters):
     """Labels (1, m) of 0.0/1.0 from the L-layer model; prints the accuracy.
 

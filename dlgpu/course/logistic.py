@@ -78,7 +78,7 @@ def _optimize(w, b, X, Y, num_iterations, learning_rate, print_cost):
     return {"w": w, "b": b}, grads, costs
 
 
-@follows_caller
+@follows_caller(data="X")
 def predict_logistic(w, b, X):
     """Labels (1, m): 1.0 where sigmoid(w^T X + b) > 0.5, else 0.0.
 

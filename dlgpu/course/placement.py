@@ -6,12 +6,16 @@ course step function takes NumPy and CuPy arrays in any mix (parameters from
 NumPy array among its arguments, also inside caches, lists and dicts, is
 moved to the device and the maths runs there.  The results come back as
 NumPy arrays when every array passed in was NumPy (NumPy in, NumPy out, as
-the course's own code gives) and stay CuPy arrays otherwise.
+the course's own code gives) and stay CuPy arrays otherwise.  The predict
+functions follow their data alone: parameters trained on the device and
+examples on the host give predictions on the host, which the notebooks then
+compare with their NumPy labels.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -41,14 +45,24 @@ def map_arrays(obj, f):
     return obj
 
 
-def follows_caller(function):
-    """Run ``function`` on the active backend; return the kind of arrays it was given."""
+def follows_caller(function=None, *, data: str | None = None):
+    """Run ``function`` on the active backend; return the kind of arrays it was given.
+
+    With ``data`` (an argument's name) the results take that argument's kind.
+    """
+    if function is None:
+        return functools.partial(follows_caller, data=data)
+    signature = inspect.signature(function)
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         xp = get_backend_module()
         if xp is np:
             return function(*args, **kwargs)
-        to_host = not (_holds_cupy(args) or _holds_cupy(kwargs))
+        if data is None:
+            to_host = not (_holds_cupy(args) or _holds_cupy(kwargs))
+        else:
+            to_host = not _holds_cupy(signature.bind(*args, **kwargs).arguments.get(data))
 
         def to_device(a):
             # Non-numeric arrays stay where they are, so the checks name them.

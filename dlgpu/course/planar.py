@@ -100,7 +100,7 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.
     return parameters
 
 
-@follows_caller
+@follows_caller(data="X")
 def planar_predict(parameters, X):
     """The planar exercise's ``predict(parameters, X)``: 1 where A2 > 0.5."""
     check_parameters(parameters, n_layers=2, finite=True)

@@ -7,7 +7,7 @@ import pytest
 
 import dlgpu
 from dlgpu import course
-from dlgpu.course import w2a1, w2a2, w4a1
+from dlgpu.course import w2a1, w2a2, w3a1, w4a1  # noqa: F401
 from dlgpu.course.placement import map_arrays
 
 
@@ -120,14 +120,30 @@ def test_device_parameters_meet_host_data(xp, capsys):
     assert dlgpu.get_array_module(AL) is xp
     grads = course.L_model_backward(AL, Y, caches)
     parameters = course.update_parameters(parameters, grads, 0.1)
-    assert dlgpu.get_array_module(course.predict(X, Y, parameters)) is xp
+    # predictions follow the data: host examples give host predictions, which the
+    # notebooks compare with their NumPy labels (np.dot(Y, predictions.T))
+    assert type(course.predict(X, Y, parameters)) is np.ndarray
     host = {k: dlgpu.to_numpy(v) for k, v in parameters.items()}
     assert dlgpu.get_array_module(course.predict(xp.asarray(X), Y, host)) is xp
     planar = course.initialize_parameters(3, 4, 1)
     A2, cache = course.forward_propagation(X, planar)
     grads = course.backward_propagation(planar, cache, X, Y)
     assert dlgpu.get_array_module(grads["dW1"]) is xp
+    assert type(course.planar_predict(planar, X)) is np.ndarray
     assert dlgpu.get_array_module(course.planar_predict(host, xp.asarray(X))) is xp
     w, b = course.initialize_with_zeros(3)
     grads, cost = course.propagate(w, b, X, Y)
     assert dlgpu.get_array_module(grads["dw"]) is xp and type(grads["db"]) is np.float64
+    assert type(w2a2.predict(w, b, X)) is np.ndarray
+    assert dlgpu.get_array_module(w2a2.predict(w, b, xp.asarray(X))) is xp
+
+
+def test_planar_notebook_on_the_device(xp, capsys):
+    """The exercise's accuracy line (``.item()`` for NumPy 2), parameters on the device."""
+    X, Y = course.w3a1.load_planar_dataset()
+    parameters = course.w3a1.nn_model(X, Y, 4, num_iterations=20)
+    assert dlgpu.get_array_module(parameters["W1"]) is xp
+    predictions = course.w3a1.predict(parameters, X)
+    accuracy = ((np.dot(Y, predictions.T) + np.dot(1 - Y, 1 - predictions.T))
+                / float(Y.size) * 100).item()
+    assert accuracy == np.mean(predictions == Y) * 100
