@@ -22,17 +22,15 @@ import pytest
 
 import dlgpu
 from dlgpu import DeepNN
-from dlgpu.backend import probe_cupy
 from dlgpu.batching import ResidentBatches, StreamedBatches, epoch_plan
 from dlgpu.training import _step
 
-_cupy, _reason = probe_cupy()
+from .conftest import CUPY, skip_without_cupy
+
 FULL = os.environ.get("DLGPU_BENCH_FULL") == "1"
 N_X, M, BATCH, HIDDEN = (2048, 2**17, 8192, [1024, 1024]) if FULL else (64, 2048, 256, [32])
-needs_cupy = pytest.mark.skipif(
-    _cupy is None, reason=f"CuPy cannot run here: {(_reason or '').split(';')[0]}")
-MODES = ["resident", "memmap", pytest.param("streamed", marks=needs_cupy),
-         pytest.param("serial", marks=needs_cupy), pytest.param("copy_only", marks=needs_cupy)]
+MODES = ["resident", "memmap", "streamed", "serial", "copy_only"]
+CUPY_ONLY = ("streamed", "serial", "copy_only")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +46,9 @@ def host_data(tmp_path_factory):
 @pytest.mark.parametrize("mode", MODES)
 def test_epoch_from_host_data(benchmark, host_data, mode):
     X, Y, path = host_data
-    dlgpu.set_backend("cupy" if _cupy is not None else "numpy")  # the GPU whenever there is one
+    if mode in CUPY_ONLY:
+        skip_without_cupy()
+    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     model = DeepNN([N_X, *HIDDEN, 1], learning_rate=1e-3).initialize_parameters()
     if mode == "resident":
