@@ -20,6 +20,7 @@ from . import backend, propagation
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
 from .errors import DeviceMemoryError
+from .interrupt import StepInterrupt, after_step
 from .progress import Progress
 
 COST_EVERY = 100
@@ -61,6 +62,8 @@ class _Recorder:
         self.last_epoch = 0
         self.examples = 0
         self.last_examples = 0
+        self.steps = 0
+        self.interrupt = StepInterrupt()
 
     def __call__(self, iteration: int, epoch, cost, n: int = 0) -> bool:
         """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages."""
@@ -91,10 +94,13 @@ class _Recorder:
         return stop
 
     def count(self, n_examples: int) -> None:
-        """n examples went through a step."""
+        """n examples went through a step; the place where Ctrl-C stops training."""
         self.examples += n_examples
+        self.steps += 1
         if self.progress is not None:
             self.progress.step(n_examples)
+        if self.interrupt.requested:
+            raise KeyboardInterrupt
 
 
 def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=None) -> None:
@@ -104,7 +110,14 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
     each record's figures global over the ranks (X, Y are then this rank's).
-    Sets ``history_``, ``costs_`` and ``n_iter_`` on the model.
+    Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
+
+    Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
+    from a callback stops training after the current step: the model keeps
+    its parameters, ``history_`` (the records made so far), ``costs_`` and
+    ``n_iter_``, gets ``interrupted_ = True``, the callbacks' ``on_train_end``
+    runs, and the ``KeyboardInterrupt`` is raised again, so a script still
+    stops; catch it to go on with the model.
     """
     xp = backend.get_array_module(model.parameters_["W1"])
     dtype, m = model.dtype, X.shape[1]
@@ -132,16 +145,19 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     recorder = _Recorder(model, callbacks, progress, validation, sync)
     for callback in callbacks:
         callback.on_train_begin(model)
-    steps = 0
+    steps, interrupted = 0, False
     try:
         # Divergence is caught from the cost at each record point, with a message
         # that says where; NumPy's overflow warnings on the way there are noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                after_step(recorder.interrupt):
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
                                       stream, sync)
             else:
                 steps = _train_full_batch(model, X, Y, recorder, sync)
+    except KeyboardInterrupt:
+        steps, interrupted = recorder.steps, True
     except Exception as exc:
         if not _is_device_out_of_memory(exc):
             raise
@@ -153,8 +169,12 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     model.n_iter_ = steps
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
+    model.interrupted_ = interrupted
     for callback in callbacks:
         callback.on_train_end(model)
+    if interrupted:
+        raise KeyboardInterrupt(f"training interrupted after {steps} steps; the model keeps "
+                                f"its parameters, history_ and costs_")
 
 
 def _is_device_out_of_memory(exc: BaseException) -> bool:

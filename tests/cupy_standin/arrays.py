@@ -491,6 +491,8 @@ PUBLIC_FUNCTIONS = {
     "empty_like": empty_like, "ones_like": ones_like, "arange": arange, "matmul": matmul,
     "take": take, "copyto": copyto, "where": where, "clip": clip, "sum": sum, "mean": mean,
     "shape": shape, "get_array_module": get_array_module,
-    **{name: _ufuncs[name] for name in ("abs", "exp", "log", "log1p", "floor", "isfinite",
-                                        "maximum")},
+    "argmax": lambda a, axis=None, out=None, keepdims=False: _typed_array(a).argmax(
+        axis=axis, out=out, keepdims=keepdims),
+    **{name: _ufuncs[name] for name in ("abs", "exp", "log", "log1p", "sqrt", "floor",
+                                        "isfinite", "maximum", "multiply")},
 }
