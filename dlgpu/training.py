@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from . import backend, propagation
-from .batching import epoch_plan, make_batches
+from .batching import chunk_columns, epoch_plan, make_batches
 from .callbacks import StopOnNaN
 from .errors import DeviceMemoryError
 from .progress import Progress
@@ -207,10 +207,11 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) ->
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
     rng = np.random.default_rng(model.seed) if model.shuffle else None
+    chunk = chunk_columns(X.shape[0], m, batch_size)
     steps, epoch = 0, 0
     while steps < total_steps:
         epoch += 1
-        plan = epoch_plan(m, batch_size, rng)[:total_steps - steps]
+        plan = epoch_plan(m, batch_size, rng, chunk)[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0
         for Xb, Yb in source(plan):
