@@ -163,6 +163,8 @@ class ResidentBatches:
     def __init__(self, X, Y, dtype):
         self.X, self.Y, self.dtype = X, Y, np.dtype(dtype)
         self.xp = get_array_module(X)
+        if self.xp is np:  # a chunk buffer kept from one epoch to the next
+            self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
 
     def __call__(self, plan):
         if not plan:
@@ -183,7 +185,7 @@ class ResidentBatches:
             yield Xb, Yb
 
     def _host(self, plan):
-        X, Y = HostColumns(self.X, self.dtype), HostColumns(self.Y, self.dtype)
+        X, Y = self.host
         for columns, window in zip(plan, plan_windows(plan, *self.X.shape)):
             n = len(columns)
             yield (X.gather(np.empty((self.X.shape[0], n), self.dtype), columns, window),
