@@ -5,10 +5,15 @@ pytest settings disable timing, so the test suite runs each body once as a
 smoke test.  ``dlgpu bench --out DIR`` runs them and writes the report.
 ``DLGPU_BENCH_TIER=quick|default|full`` (or ``DLGPU_BENCH_FULL=1``) picks the
 sizes; see ``benchmarks/matrix.py``.
+
+Untimed, where real CuPy cannot run, the CuPy cases run on the tests' CuPy
+stand-in (``tests/cupy_standin``), so they cannot rot; timed, they run on
+real CuPy only: the stand-in is never measured or described as a GPU.
 """
 
 import dataclasses
 import functools
+import os
 import sys
 
 import numpy as np
@@ -23,23 +28,56 @@ from dlgpu.bench.timing import SyncEvery, median_seconds, plan_rounds
 
 from .matrix import BUDGET, CEILING_SIZE
 
-_cupy, _reason = probe_cupy()
-BACKENDS = ["numpy", pytest.param("cupy", marks=pytest.mark.skipif(
-    _cupy is None, reason=f"CuPy cannot run here: {(_reason or '').split(';')[0]}"))]
 DEVICES = {"numpy": "cpu", "cupy": "gpu"}
+
+
+class CUPY:
+    """The CuPy the CuPy cases run on (``module``), or why they skip (``reason``).
+
+    Decided in :func:`pytest_configure`, once pytest knows whether it times.
+    """
+
+    module = None
+    reason = "not decided yet"
+    standin = False
+
+
+def pytest_configure(config):
+    timed = not config.getoption("benchmark_disable") or config.getoption("benchmark_enable")
+    if timed:
+        CUPY.module, CUPY.reason = probe_cupy()
+        if getattr(CUPY.module, "__cupy_standin__", False):  # tests/ activated it
+            CUPY.module, CUPY.reason = None, "the tests' CuPy stand-in is active; it is never timed"
+        return
+    try:
+        from tests.cupy_standin import cupy_for_tests
+    except ImportError:  # a suite copied away from its tests: real CuPy only
+        CUPY.module, CUPY.reason = probe_cupy()
+        return
+    CUPY.module, CUPY.reason, CUPY.standin = cupy_for_tests(probe_cupy)
+    if CUPY.module is None and os.environ.get("CI"):
+        raise pytest.UsageError(f"CI must run the CuPy cases, at least on the stand-in: "
+                                f"{CUPY.reason}")
+
+
+def skip_without_cupy():
+    if CUPY.module is None:
+        pytest.skip(f"CuPy cannot run here: {CUPY.reason}")
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["dlgpu"] = machine.describe()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=["numpy", "cupy"])
 def backend_name(request):
     """Activates each backend in turn; frees the GPU's memory pools afterwards."""
+    if request.param == "cupy":
+        skip_without_cupy()
     dlgpu.set_backend(request.param)
     yield request.param
     if request.param == "cupy":
-        _cupy.get_default_memory_pool().free_all_blocks()
+        CUPY.module.get_default_memory_pool().free_all_blocks()
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -65,7 +103,8 @@ class SessionCeilings:
     @staticmethod
     def _measure(key):
         backend_name, dtype = key
-        return measure_ceilings(np if backend_name == "numpy" else _cupy, dtype, CEILING_SIZE)
+        return measure_ceilings(np if backend_name == "numpy" else CUPY.module, dtype,
+                                CEILING_SIZE)
 
     def record(self, extra_info):
         """Add the ceilings and the figures derived from them to a result's extra_info."""

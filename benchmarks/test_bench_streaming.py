@@ -29,22 +29,20 @@ import pytest
 
 import dlgpu
 from dlgpu import DeepNN, batching
-from dlgpu.backend import probe_cupy
 from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
 from dlgpu.training import _step
 
-_cupy, _reason = probe_cupy()
+from .conftest import CUPY, skip_without_cupy
+
 FULL = os.environ.get("DLGPU_BENCH_FULL") == "1"
-if FULL and _cupy is not None:
+if FULL and CUPY.module is not None and not CUPY.standin:
     N_X, M, BATCH, HIDDEN = 2048, 2**17, 8192, [1024, 1024]
 elif FULL:
     N_X, M, BATCH, HIDDEN = 256, 2**18, 1024, [64]  # 256 MiB, 4 chunks of 65536 columns
 else:
     N_X, M, BATCH, HIDDEN = 64, 2048, 256, [32]
-needs_cupy = pytest.mark.skipif(
-    _cupy is None, reason=f"CuPy cannot run here: {(_reason or '').split(';')[0]}")
-MODES = ["resident", "memmap", pytest.param("streamed", marks=needs_cupy),
-         pytest.param("serial", marks=needs_cupy), pytest.param("copy_only", marks=needs_cupy)]
+MODES = ["resident", "memmap", "streamed", "serial", "copy_only"]
+CUPY_ONLY = ("streamed", "serial", "copy_only")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +58,9 @@ def host_data(tmp_path_factory):
 @pytest.mark.parametrize("mode", MODES)
 def test_epoch_from_host_data(benchmark, host_data, mode):
     X, Y, path = host_data
-    dlgpu.set_backend("cupy" if _cupy is not None else "numpy")  # the GPU whenever there is one
+    if mode in CUPY_ONLY:
+        skip_without_cupy()
+    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     model = DeepNN([N_X, *HIDDEN, 1], learning_rate=1e-3).initialize_parameters()
     if mode == "resident":
@@ -117,7 +117,7 @@ def test_memmap_and_resident_take_turns(benchmark, host_data, monkeypatch):
     that cannot be measured, 0 where the file lives in memory, tmpfs).
     """
     X, Y, path = host_data
-    dlgpu.set_backend("cupy" if _cupy is not None else "numpy")
+    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")
     xp = dlgpu.backend.get_backend_module()
     X_map = np.load(path, mmap_mode="r")
     if xp is np:

@@ -21,7 +21,7 @@ from dlgpu.activations import Tanh
 from dlgpu.errors import BackendError
 from dlgpu.io import META_KEY, ModelFileError, load_model, save_model
 
-from .conftest import HAS_CUPY, needs_cupy
+from .conftest import needs_cupy
 from .fuzzing import damaged_bytes
 
 
@@ -203,8 +203,7 @@ def test_saved_on_cupy_loads_on_numpy(binary_data, tmp_path):
     assert _contents(tmp_path / "m.npz")[1]["backend"] == "cupy"
 
 
-@pytest.mark.skipif(HAS_CUPY, reason="this machine can run CuPy")
-def test_load_on_cupy_without_cupy_raises_backend_error(saved):
+def test_load_on_cupy_without_cupy_raises_backend_error(saved, no_cupy):
     with pytest.raises(BackendError, match="CuPy cannot run"):
         load_model(saved, backend="cupy")
 

@@ -103,6 +103,29 @@ def test_device_data_is_used_in_place(binary_data):
     assert bool((X == X0).all())
 
 
+@needs_cupy
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("stream", [None, True, False])
+@pytest.mark.parametrize("on_device", ["X", "Y"])
+def test_mixed_placement_trains_like_numpy(binary_data, on_device, stream, dtype):
+    """fit allows X and Y on different sides; mini-batches and validation batches then
+    gather across them without converting a device array implicitly."""
+    import cupy
+    X, Y = binary_data
+    kwargs = dict(batch_size=8, epochs=3, learning_rate=0.3, dtype=dtype, seed=4)
+    dlgpu.set_backend("numpy")
+    reference = DeepNN([3, 5, 1], **kwargs).fit(X, Y, validation_data=(X, Y))
+    dlgpu.set_backend("cupy")
+    Xm, Ym = (cupy.asarray(X), Y) if on_device == "X" else (X, cupy.asarray(Y))
+    model = DeepNN([3, 5, 1], **kwargs).fit(Xm, Ym, validation_data=(Xm, Ym), stream=stream)
+    rtol = 1e-10 if dtype == "float64" else 1e-4
+    for key in reference.parameters_:
+        np.testing.assert_allclose(dlgpu.to_numpy(model.parameters_[key]),
+                                   reference.parameters_[key], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(model.history_["val_cost"], reference.history_["val_cost"],
+                               rtol=rtol)
+
+
 def test_validation_metrics_are_recorded(binary_data):
     X, Y = binary_data
     Xv, Yv = X[:, :15], Y[:, :15]
