@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import get_array_module, is_cupy_array, to_numpy
+from .device_memory import free_device_bytes
 from .host_reads import is_memory_map, read_columns
 
 # A chunk buffer holds about CHUNK_ELEMENTS values of X (64 MiB of float32).
@@ -274,7 +275,8 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
     """The batch source for data X, Y and a model on array module ``xp``.
 
     ``stream=None`` streams NumPy data to a CuPy model only when it would take
-    more than half of the free device memory; ``True`` always streams it and
+    more than half of the free device memory (:func:`free_device_bytes`:
+    CuPy's cached blocks count as free, within the pool's limit); ``True`` always streams it and
     ``False`` uploads it once.  The arrays a source reads are its ``X`` and ``Y``.
 
     X decides where the batches are gathered; Y (n_y rows, small beside X)
@@ -286,7 +288,7 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
         return ResidentBatches(X, xp.asarray(Y), dtype)
     Y = to_numpy(Y)
     if stream is None:
-        free, _ = xp.cuda.runtime.memGetInfo()
+        free = free_device_bytes(xp)
         needed = (X.shape[0] + Y.shape[0]) * X.shape[1] * np.dtype(dtype).itemsize
         stream = needed > free // 2
     if stream:
