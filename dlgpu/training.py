@@ -163,7 +163,7 @@ def _out_of_memory_message(model, m: int, batch_size: int, kind: str, exc) -> st
     where = ("the whole data set is one batch" if model.batch_size is None
              else f"batch_size={model.batch_size}")
     return (f"out of {kind} training {model.layer_dims} on m = {m} examples ({where}, "
-            f"{model.dtype}): {type(exc).__name__}: {exc}. Try a smaller batch, e.g. "
+            f"{model.dtype}): {type(exc).__name__}: {str(exc).rstrip('.')}. Try a smaller batch, e.g. "
             f"batch_size={smaller}; with data on the host, fit(..., stream=True) keeps only two "
             f"batches on the GPU. The model keeps its parameters from before the failed step.")
 
