@@ -1,23 +1,8 @@
-"""Host data streamed to the GPU: is the copy hidden behind the compute?
+"""The streaming benchmarks: see :mod:`dlgpu.bench.suite.test_bench_streaming`.
 
-One epoch of mini-batch training, side by side:
-
-* ``resident``  -- X already on the model's backend (the reference);
-* ``streamed``  -- X in host memory, batches copied through pinned memory on
-  a second CUDA stream while the previous batch computes (CuPy only);
-* ``serial``    -- the same copies, made on the compute stream and waited
-  for: nothing overlaps (CuPy only);
-* ``copy_only`` -- the streamed copies alone, with no compute (CuPy only);
-* ``memmap``    -- X in a ``np.load(..., mmap_mode="r")`` memory map, read a
-  chunk at a time (``dlgpu.host_reads``).
-
-The transfer is hidden when ``streamed`` is close to
-``max(resident, copy_only)`` and below ``serial``.  ``extra_info`` carries
-the bytes copied per epoch.  ``test_memmap_and_resident_take_turns`` times a
-memmap epoch (file in the page cache) and a resident one in turns, and
-counts the bytes an epoch reads from the file (see its docstring).
-``DLGPU_BENCH_FULL=1`` uses a GPU-sized problem, or a 256 MiB file on a
-CPU-only machine.
+Here also: ``test_memmap_and_resident_take_turns``, the batches of an epoch
+from a memory-mapped file and from memory in turns, with the bytes an epoch
+reads from the file.
 """
 
 import os
@@ -25,64 +10,13 @@ import statistics
 import time
 
 import numpy as np
-import pytest
 
 import dlgpu
-from dlgpu import DeepNN, batching
+from dlgpu import batching
 from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
-from dlgpu.training import _step
-
-from .conftest import CUPY, skip_without_cupy
-
-FULL = os.environ.get("DLGPU_BENCH_FULL") == "1"
-if FULL and CUPY.module is not None and not CUPY.standin:
-    N_X, M, BATCH, HIDDEN = 2048, 2**17, 8192, [1024, 1024]
-elif FULL:
-    N_X, M, BATCH, HIDDEN = 256, 2**18, 1024, [64]  # 256 MiB, 4 chunks of 65536 columns
-else:
-    N_X, M, BATCH, HIDDEN = 64, 2048, 256, [32]
-MODES = ["resident", "memmap", "streamed", "serial", "copy_only"]
-CUPY_ONLY = ("streamed", "serial", "copy_only")
-
-
-@pytest.fixture(scope="module")
-def host_data(tmp_path_factory):
-    rng = np.random.RandomState(0)
-    X = rng.randn(N_X, M).astype(np.float32)
-    Y = (rng.rand(1, M) > 0.5).astype(np.float32)
-    path = tmp_path_factory.mktemp("stream") / "X.npy"
-    np.save(path, X)
-    return X, Y, path
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_epoch_from_host_data(benchmark, host_data, mode):
-    X, Y, path = host_data
-    if mode in CUPY_ONLY:
-        skip_without_cupy()
-    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")  # the GPU whenever there is one
-    xp = dlgpu.backend.get_backend_module()
-    model = DeepNN([N_X, *HIDDEN, 1], learning_rate=1e-3).initialize_parameters()
-    if mode == "resident":
-        source = ResidentBatches(xp.asarray(X), xp.asarray(Y), "float32")
-    elif mode == "memmap":
-        source = ResidentBatches(np.load(path, mmap_mode="r"), Y, "float32") if xp is np \
-            else StreamedBatches(np.load(path, mmap_mode="r"), Y, "float32", BATCH)
-    else:
-        source = StreamedBatches(X, Y, "float32", BATCH, overlap=mode != "serial")
-    plan = epoch_plan(M, BATCH, np.random.default_rng(0), chunk_columns(N_X, M, BATCH))
-
-    def epoch():
-        for Xb, Yb in source(plan):
-            if mode != "copy_only":
-                _step(model, Xb, Yb)
-        dlgpu.synchronize()
-
-    epoch()  # warm-up outside the timed region: kernels, cuBLAS handle, pinned buffers
-    benchmark.pedantic(epoch, rounds=5 if FULL else 2, iterations=1)
-    benchmark.extra_info.update(backend=dlgpu.get_backend(), mode=mode, layer_dims=model.layer_dims,
-                                m=M, batch_size=BATCH, bytes_copied=X.nbytes + Y.nbytes)
-    dlgpu.set_backend("numpy")
+from dlgpu.bench.suite.conftest import cupy_for
+from dlgpu.bench.suite.test_bench_streaming import *  # noqa: F403
+from dlgpu.bench.suite.test_bench_streaming import BATCH, FULL, M, N_X
 
 
 def _read_bytes():
@@ -103,7 +37,7 @@ def _drop_from_page_cache(path):
             os.close(fd)
 
 
-def test_memmap_and_resident_take_turns(benchmark, host_data, monkeypatch):
+def test_memmap_and_resident_take_turns(request, benchmark, host_data, monkeypatch):
     """The batches of one epoch from a memory map and from data in memory, in
     turns, on NumPy or the GPU, without the steps (the steps are the same
     work on both paths; ``test_epoch_from_host_data`` times them too); the
@@ -117,7 +51,8 @@ def test_memmap_and_resident_take_turns(benchmark, host_data, monkeypatch):
     that cannot be measured, 0 where the file lives in memory, tmpfs).
     """
     X, Y, path = host_data
-    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")
+    cupy, _ = cupy_for(request.config)
+    dlgpu.set_backend("cupy" if cupy is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     X_map = np.load(path, mmap_mode="r")
     if xp is np:

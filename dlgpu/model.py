@@ -106,7 +106,12 @@ class DeepNN:
         return {name: getattr(self, name) for name in _PARAM_NAMES}
 
     def save(self, path) -> None:
-        """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`."""
+        """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`.
+
+        After a distributed ``fit`` only rank 0 writes: the ranks hold the same model.
+        """
+        if getattr(self, "rank_", 0) != 0:
+            return
         from .io import save_model
         save_model(self, path)
 
@@ -139,7 +144,8 @@ class DeepNN:
         return xp.asarray(A, dtype=self.dtype)
 
     # -- training ---------------------------------------------------------------
-    def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None) -> DeepNN:
+    def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
+            comm=None) -> DeepNN:
         """Train by gradient descent, full-batch or mini-batch (``batch_size``).
 
         X : (n_x, m); Y : (1, m) labels 0/1 for a sigmoid output, or for
@@ -150,15 +156,27 @@ class DeepNN:
         is a list of :class:`dlgpu.callbacks.Callback`.  ``stream`` (mini-batch
         on CuPy with NumPy data): ``None`` streams batches through pinned
         memory only when the data would take more than half of the free device
-        memory, ``True`` always, ``False`` never.  Returns self.
+        memory, ``True`` always, ``False`` never.  ``comm`` (from
+        :func:`dlgpu.distributed.init`): X, Y (and the validation data) are
+        this rank's shard, ``batch_size`` is global, and every rank ends with
+        the same parameters (see :mod:`dlgpu.distributed`).  Returns self.
         """
+        if comm is not None:
+            from .distributed.fit import fit as fit_distributed
+            fit_distributed(self, X, Y, validation_data, callbacks, stream, comm)
+            return self
+        vars(self).pop("rank_", None)
+        X, Y, validation_data = self._checked_data(X, Y, validation_data)
+        self.initialize_parameters()
+        train(self, X, Y, validation_data, callbacks, stream)
+        return self
+
+    def _checked_data(self, X, Y, validation_data):
         X = check_X(X, self.layer_dims[0], dtype=self.dtype)
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
         if validation_data is not None:
             validation_data = self._check_validation(validation_data)
-        self.initialize_parameters()
-        train(self, X, Y, validation_data, callbacks, stream)
-        return self
+        return X, Y, validation_data
 
     def _check_validation(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:

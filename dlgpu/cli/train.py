@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import __version__, backend
 from ..datasets import train_test_split
+from ..distributed import shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
 from . import data
@@ -66,6 +67,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--verbose", type=int, default=None,
                         help="progress every k-th record (default: 10 for iterations, "
                              "1 for epochs); 0 is silent")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the ranks of mpiexec: every rank loads the "
+                             "data and trains on its shard; rank 0 prints and writes files")
 
 
 def output_layer(Y, choice: str) -> tuple[str, int]:
@@ -89,6 +93,13 @@ def output_layer(Y, choice: str) -> tuple[str, int]:
 
 
 def run(args) -> int:
+    if args.distributed:
+        from ..distributed.cli import run as run_distributed
+        return run_distributed(args, _run)
+    return _run(args, None)
+
+
+def _run(args, comm) -> int:
     X, Y, description = data.load(args)
     if Y is None:
         raise ValueError(f"{description} has no labels (Y) to train on")
@@ -111,7 +122,11 @@ def run(args) -> int:
           + (f"\n(CuPy unavailable: {reason})" if reason else ""), flush=True)
 
     start = time.perf_counter()
-    model.fit(X, Y, validation_data=validation)
+    if comm is None:
+        model.fit(X, Y, validation_data=validation)
+    else:  # the same split on every rank, then each trains on its shard
+        model.fit(*shard(X, Y, comm), comm=comm, validation_data=validation
+                  and shard(*validation, comm))
     backend.synchronize()
     elapsed = time.perf_counter() - start
 
@@ -124,7 +139,7 @@ def run(args) -> int:
     if args.out:
         model.save(args.out)
         print(f"Saved the model to {args.out}")
-    if args.plot:
+    if args.plot and getattr(model, "rank_", 0) == 0:
         for path in _plots(model, X, Y, args.plot):
             print(f"Wrote {path}")
     return 0

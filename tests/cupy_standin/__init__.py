@@ -98,3 +98,4 @@ def cupy_for_tests(probe):
     if cupy is None:
         return None, f"the CuPy stand-in failed dlgpu's probe: {standin_reason}", False
     return cupy, None, True
+

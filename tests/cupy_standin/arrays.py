@@ -131,6 +131,10 @@ def _inplace(name):
     return op
 
 
+def _attribute(name):
+    return property(lambda self: getattr(self._data, name), doc=f"ndarray.{name}, as in NumPy")
+
+
 class ndarray:
     """A device array of the stand-in; CuPy's ``ndarray`` as far as dlgpu uses it."""
 
@@ -239,33 +243,9 @@ class ndarray:
     def shape(self, value):
         self._data.shape = value
 
-    @property
-    def dtype(self):
-        return self._data.dtype
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    @property
-    def size(self):
-        return self._data.size
-
-    @property
-    def nbytes(self):
-        return self._data.nbytes
-
-    @property
-    def itemsize(self):
-        return self._data.itemsize
-
-    @property
-    def strides(self):
-        return self._data.strides
-
-    @property
-    def flags(self):
-        return self._data.flags
+    dtype, ndim, size, nbytes, itemsize, strides, flags = (
+        _attribute(name) for name in ("dtype", "ndim", "size", "nbytes", "itemsize", "strides",
+                                      "flags"))
 
     @property
     def T(self):

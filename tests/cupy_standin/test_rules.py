@@ -44,7 +44,8 @@ def test_no_host_array_in_device_arithmetic(x, op):
 
 
 def test_scalars_mix_with_device_arrays(x):
-    np.testing.assert_array_equal((x * 2 + np.float64(1)).get(), np.arange(6.0).reshape(2, 3) * 2 + 1)
+    expected = np.arange(6.0).reshape(2, 3) * 2 + 1
+    np.testing.assert_array_equal((x * 2 + np.float64(1)).get(), expected)
     assert isinstance(np.exp(x), cupy.ndarray)  # NumPy's ufunc dispatches to cupy's
 
 
