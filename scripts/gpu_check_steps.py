@@ -23,6 +23,7 @@ from dlgpu import DeepNN, backend, batching
 from dlgpu.activations import ACTIVATIONS, get_activation
 
 ROOT = Path(__file__).resolve().parent.parent
+KERNEL_SHAPE = (10_000, 10_000)  # 1e8 elements
 
 
 def _cupy():
@@ -72,41 +73,54 @@ def real_cupy(out, dry):
             "tests use": "the CuPy stand-in" if standin else "real CuPy"}
 
 
+def _compare(xp, got, ref, rtol, atol) -> dict:
+    """``got`` against ``ref`` (arrays of ``xp``): NaN exactly where ``ref`` has NaN, the
+    same infinities, and elsewhere ``|got - ref| <= atol + rtol |ref|``."""
+    same_nan = bool((xp.isnan(got) == xp.isnan(ref)).all())
+    infinite = xp.isinf(ref)
+    same_inf = bool((got[infinite] == ref[infinite]).all())
+    finite = xp.isfinite(ref) & xp.isfinite(got)
+    size = xp.abs(xp.where(finite, ref, 0))
+    diff = xp.where(finite, xp.abs(got - ref), 0)
+    close = bool((diff <= atol + rtol * size).all())
+    rel = float((diff / xp.maximum(size, np.finfo(np.float32).tiny)).max())
+    return {"max_rel_diff": rel, "nan_where_numpy_has_nan": same_nan,
+            "same_infinities": same_inf, "ok": close and same_nan and same_inf}
+
+
 def kernels(out, dry):
-    """Each activation's three kernels against its NumPy path, float32, N elements
-    (1e8 on a GPU), with NaN and infinities among the inputs."""
+    """Each activation's three kernels against its NumPy path, float32, 1e8 elements on a
+    GPU, with NaN and infinities among the inputs; compared on the device."""
     cupy = _cupy()
-    rows, cols = (100, 100) if dry else (10_000, 10_000)
+    rows, cols = (100, 100) if dry else KERNEL_SHAPE
+    names = ("relu", "sigmoid") if dry else sorted(ACTIVATIONS)  # the stand-in compiles each
+    # A dry run compares on the host: the stand-in has only the cupy names dlgpu uses.
+    xp, to_xp = (np, cupy.asnumpy) if dry else (cupy, lambda a: a)
     rng = np.random.default_rng(0)
-    z = (rng.standard_normal((rows, cols), dtype=np.float32) * 8)
+    z = rng.standard_normal((rows, cols), dtype=np.float32)
+    z *= 8
     z.flat[:6] = [np.nan, np.inf, -np.inf, 0, 1e4, -1e4]
     b = rng.standard_normal((rows, 1), dtype=np.float32)
     dA = rng.standard_normal((rows, cols), dtype=np.float32)
     dA.flat[6:8] = [np.nan, np.inf]
+    z_dev, b_dev, dA_dev = cupy.asarray(z), cupy.asarray(b), cupy.asarray(dA)
     results = {}
     with np.errstate(all="ignore"):
-        for name in sorted(ACTIVATIONS):
+        for name in names:
             act = get_activation(name)
             a_ref = act.forward_cpu(z.copy())
-            a_dev = act(cupy.asarray(z))
-            fused_ref = act.forward_cpu(z + b)
-            fused_dev = act.forward_bias_(cupy.asarray(z), cupy.asarray(b))
+            a_dev = act(z_dev)
+            found = {"forward": _compare(xp, to_xp(a_dev), xp.asarray(a_ref), 1e-6,
+                                         np.finfo(np.float32).tiny)}
             d_ref = act.backward_cpu(dA.copy(), a_ref)
-            d_dev = act.backward_(cupy.asarray(dA), a_dev)
-            found = {}
-            for kind, got, ref, rtol, atol in (
-                    ("forward", a_dev, a_ref, 1e-6, np.finfo(np.float32).tiny),
-                    ("forward_bias", fused_dev, fused_ref, 1e-6, np.finfo(np.float32).tiny),
-                    ("backward", d_dev, d_ref, 1e-5, 4 * np.finfo(np.float32).eps)):
-                got = cupy.asnumpy(got)
-                same_nan = bool((np.isnan(got) == np.isnan(ref)).all())
-                finite = np.isfinite(ref) & np.isfinite(got)
-                close = bool(np.allclose(got[finite], ref[finite], rtol=rtol, atol=atol))
-                found[kind] = {"max_rel_diff": _max_rel(got[finite], ref[finite]),
-                               "nan_where_numpy_has_nan": same_nan,
-                               "same_infinities": bool((got[~finite & ~np.isnan(ref)] ==
-                                                        ref[~finite & ~np.isnan(ref)]).all()),
-                               "ok": close and same_nan}
+            found["backward"] = _compare(xp, to_xp(act.backward_(dA_dev.copy(), a_dev)),
+                                         xp.asarray(d_ref), 1e-5, 4 * np.finfo(np.float32).eps)
+            del a_ref, d_ref, a_dev
+            fused_ref = act.forward_cpu(z + b)
+            fused = act.forward_bias_(z_dev.copy(), b_dev)
+            found["forward_bias"] = _compare(xp, to_xp(fused), xp.asarray(fused_ref), 1e-6,
+                                             np.finfo(np.float32).tiny)
+            del fused_ref, fused
             results[name] = found
     bad = [f"{n}.{k}" for n, kinds in results.items() for k, r in kinds.items() if not r["ok"]]
     if bad:
@@ -239,13 +253,27 @@ def model_files(out, dry):
 
 
 def test_suite(out, dry):
-    """The whole suite (a small subset in a dry run); the JUnit XML goes with the extras."""
-    xml = out / "steps" / "pytest.xml"
+    """The whole suite (a small subset in a dry run).  It gets the step's budget less
+    15 s; stopped there, the counts so far come from its progress output."""
+    xml, log = out / "steps" / "pytest.xml", out / "steps" / "pytest.log"
     targets = ["tests/test_host_reads.py"] if dry else ["tests"]
     env = {k: v for k, v in os.environ.items() if k != "DLGPU_BACKEND"}
-    code = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
-                           "-p", "no:cacheprovider", f"--junitxml={xml}", *targets],
-                          cwd=ROOT, env=env).returncode
+    budget = float(os.environ.get("DLGPU_GPU_CHECK_STEP_BUDGET", "600")) - 15
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p",
+               "no:cacheprovider", f"--junitxml={xml}", *targets]
+    with open(log, "w") as output:
+        try:
+            code = subprocess.run(command, cwd=ROOT, env=env, stdout=output,
+                                  stderr=subprocess.STDOUT, timeout=max(budget, 1)).returncode
+        except subprocess.TimeoutExpired:
+            code = None
+    if code is None or not xml.exists():
+        progress = "".join(line.split(" [")[0] for line in log.read_text().splitlines()
+                           if line.endswith("%]"))
+        found = {"stopped_after_seconds": budget, "passed": progress.count("."),
+                 "failed": progress.count("F"), "errors": progress.count("E"),
+                 "skipped": progress.count("s")}
+        raise TimeoutError(f"the test suite did not finish in its budget: {found}")
     suites = ElementTree.parse(xml).getroot()
     counts = {k: sum(int(s.get(k, 0)) for s in suites.iter("testsuite"))
               for k in ("tests", "failures", "errors", "skipped")}
