@@ -156,9 +156,10 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
         if progress is not None:
             progress.close()
     if out_of_memory is not None:
-        # Outside the except block, with the sources dropped, the blocks they
-        # held are back in CuPy's pool: free them for what comes next.
-        validation = recorder = None
+        # Outside the except block, with the sources (and StopOnNaN's copy of the
+        # parameters) dropped, the blocks they held are back in CuPy's pool: free
+        # them for what comes next.  This frame stays in the error's traceback.
+        validation = recorder = callbacks = callback = None
         xp.get_default_memory_pool().free_all_blocks()
         raise out_of_memory
     model.n_iter_ = steps
