@@ -19,6 +19,10 @@ of the file's size:
   ``MADV_RANDOM`` (no readahead: the pages the reads fault in);
 * ``disk, cache dropped per epoch``: the same, dropped once before the epoch.
 
+Then, with the file in the page cache, the batches of the chunked plan from
+the map and from X in memory take ``--turns`` turns; the medians and their
+ratio are printed (the batches only: the steps are the same work on both).
+
 Linux only.  With the cache dropped per batch, the way before chunks is
 measured on its first ``--sample`` batches and scaled to the epoch (it reads
 the same amount per batch).
@@ -29,8 +33,10 @@ from __future__ import annotations
 import argparse
 import mmap
 import os
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +101,7 @@ def main(argv=None) -> int:
     parser.add_argument("--m", type=int, default=2**18)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--sample", type=int, default=16)
+    parser.add_argument("--turns", type=int, default=9)
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args(argv)
     folder = Path(args.dir or tempfile.mkdtemp())
@@ -136,7 +143,28 @@ def main(argv=None) -> int:
         cells = " | ".join(f"{x:.2f}x" for x in row)
         note = f" ({len(plan)} of {n} batches, scaled)" if scale != 1 else ""
         print(f"| {name}{note} | {cells} |")
+    turns(np.load(path), np.load(path, mmap_mode="r"), Y, plans["now: chunks, read a chunk at a time"],
+          args.turns)
     return 0
+
+
+def turns(X, X_map, Y, plan, n):
+    sources = {"memory": ResidentBatches(X, Y, "float32"),
+               "memory map": ResidentBatches(X_map, Y, "float32")}
+    seconds = {name: [] for name in sources}
+    for name, source in sources.items():  # warm-up: the page cache, the chunk buffer
+        for _ in source(plan):
+            pass
+    for _ in range(n):
+        for name, source in sources.items():
+            start = time.perf_counter()
+            for _ in source(plan):
+                pass
+            seconds[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(s) for name, s in seconds.items()}
+    print(f"batches of one epoch, {n} turns, medians: memory {median['memory']:.3f} s, "
+          f"memory map {median['memory map']:.3f} s, ratio "
+          f"{median['memory map'] / median['memory']:.2f}")
 
 
 def _readahead(path) -> str:
