@@ -22,6 +22,7 @@ from .batching import chunk_columns, epoch_plan, make_batches
 from .callbacks import StopOnNaN
 from .device_memory import out_of_memory_kind
 from .errors import DeviceMemoryError
+from .interrupt import StepInterrupt, after_step
 from .progress import Progress
 
 COST_EVERY = 100
@@ -63,6 +64,8 @@ class _Recorder:
         self.last_epoch = 0
         self.examples = 0
         self.last_examples = 0
+        self.steps = 0
+        self.interrupt = StepInterrupt()
 
     def __call__(self, iteration: int, epoch, cost, n: int = 0) -> bool:
         """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages."""
@@ -93,10 +96,13 @@ class _Recorder:
         return stop
 
     def count(self, n_examples: int) -> None:
-        """n examples went through a step."""
+        """n examples went through a step; the place where Ctrl-C stops training."""
         self.examples += n_examples
+        self.steps += 1
         if self.progress is not None:
             self.progress.step(n_examples)
+        if self.interrupt.requested:
+            raise KeyboardInterrupt
 
 
 def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=None) -> None:
@@ -106,7 +112,14 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
     each record's figures global over the ranks (X, Y are then this rank's).
-    Sets ``history_``, ``costs_`` and ``n_iter_`` on the model.
+    Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
+
+    Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
+    from a callback stops training after the current step: the model keeps
+    its parameters, ``history_`` (the records made so far), ``costs_`` and
+    ``n_iter_``, gets ``interrupted_ = True``, the callbacks' ``on_train_end``
+    runs, and the ``KeyboardInterrupt`` is raised again, so a script still
+    stops; catch it to go on with the model.
     """
     xp = backend.get_array_module(model.parameters_["W1"])
     dtype, m = model.dtype, X.shape[1]
@@ -125,7 +138,7 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     if model.verbose and (sync is None or sync.rank == 0):
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
-    steps, validation, recorder, out_of_memory = 0, None, None, None
+    steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
     try:
         if validation_data is not None:  # may upload it, or pin host buffers: inside the try
             Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
@@ -137,12 +150,17 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
             callback.on_train_begin(model)
         # Divergence is caught from the cost at each record point, with a message
         # that says where; NumPy's overflow warnings on the way there are noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                after_step(recorder.interrupt):
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
                                       stream, sync)
             else:
                 steps = _train_full_batch(model, X, Y, recorder, sync)
+    except KeyboardInterrupt:
+        if recorder is None:  # before training began: nothing to keep
+            raise
+        steps, interrupted = recorder.steps, True
     except Exception as exc:
         kind = out_of_memory_kind(exc)
         if kind is None:
@@ -165,16 +183,21 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     model.n_iter_ = steps
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
+    model.interrupted_ = interrupted
     for callback in callbacks:
         callback.on_train_end(model)
+    if interrupted:
+        raise KeyboardInterrupt(f"training interrupted after {steps} steps; the model keeps "
+                                f"its parameters, history_ and costs_")
 
 
 def _out_of_memory_message(model, m: int, batch_size: int, kind: str, exc) -> str:
     smaller = max(1, batch_size // 4)
     where = ("the whole data set is one batch" if model.batch_size is None
              else f"batch_size={model.batch_size}")
+    cause = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
     return (f"out of {kind} training {model.layer_dims} on m = {m} examples ({where}, "
-            f"{model.dtype}): {type(exc).__name__}: {str(exc).rstrip('.')}. Try a smaller batch, e.g. "
+            f"{model.dtype}): {cause}. Try a smaller batch, e.g. "
             f"batch_size={smaller}; with data on the host, fit(..., stream=True) keeps only two "
             f"batches on the GPU. The model keeps its parameters from before the failed step.")
 

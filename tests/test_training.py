@@ -1,5 +1,8 @@
 """Training: full-batch and mini-batch, epochs, shuffling, streamed data, validation, history."""
 
+import os
+import signal
+
 import numpy as np
 import pytest
 
@@ -242,3 +245,41 @@ def test_pinned_and_cublas_allocation_failures_are_device_memory_errors(monkeypa
     with pytest.raises(DeviceMemoryError, match=match):
         DeepNN([3, 4, 1], batch_size=10, epochs=1).fit(X, Y, validation_data=binary_data,
                                                        stream=True)
+
+
+class _InterruptAt(dlgpu.callbacks.Callback):
+    """At the record of ``iteration``: raise KeyboardInterrupt, or send this process SIGINT."""
+
+    def __init__(self, iteration, how):
+        self.iteration, self.how = iteration, how
+
+    def on_record(self, model, record):
+        if record["iteration"] == self.iteration:
+            if self.how == "raise":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_keyboard_interrupt_from_a_callback_keeps_what_was_learned(binary_data):
+    X, Y = binary_data
+    model = DeepNN([3, 5, 1], learning_rate=0.3, batch_size=8, epochs=50)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, Y, callbacks=[_InterruptAt(15, "raise")])
+    assert model.interrupted_ and model.n_iter_ == 15
+    assert model.history_["epoch"] == [1, 2, 3] and len(model.costs_) == 3
+    done = DeepNN([3, 5, 1], learning_rate=0.3, batch_size=8, epochs=3).fit(X, Y)
+    assert same_parameters(model, done) and not done.interrupted_
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix",
+                    reason="sends SIGINT to its own process")
+def test_ctrl_c_stops_at_the_end_of_the_current_step(binary_data):
+    X, Y = binary_data
+    model = DeepNN([3, 5, 1], learning_rate=0.3, num_iterations=1000)
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 101 steps"):
+        model.fit(X, Y, callbacks=[_InterruptAt(100, "signal")])
+    # SIGINT came at the record before step 100; that step was finished, then it stopped.
+    assert model.interrupted_ and model.n_iter_ == 101 and model.history_["iteration"] == [0, 100]
+    assert same_parameters(model, DeepNN([3, 5, 1], learning_rate=0.3,
+                                         num_iterations=101).fit(X, Y))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

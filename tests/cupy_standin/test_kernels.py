@@ -122,3 +122,20 @@ def test_a_kernel_that_does_not_compile_raises():
     broken = cupy.ElementwiseKernel("T x", "T y", "y = x +;", "broken")
     with pytest.raises(Exception, match="error"):
         broken(cupy.zeros((2,)))
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_host_runs_the_text_nvrtc_compiles(name):
+    """The operation and preamble compiled for the host are those of the CUDA source that
+    scripts/check_cuda_sources.py compiles with NVRTC, verbatim."""
+    from dlgpu.activations.kernels import render_cuda_source
+
+    from .kernels import _params, render
+    for kind in KINDS:
+        spec = kernel_spec(get_activation(name), kind)
+        cuda = render_cuda_source(spec, "float32")
+        params = _params(spec.in_params, True) + _params(spec.out_params, False)
+        host = render(params, frozenset(spec.scalars), {"T": np.dtype("float32")},
+                      spec.operation, spec.preamble)
+        for text in (spec.operation, spec.preamble, "typedef float T;"):
+            assert text in cuda and text in host
