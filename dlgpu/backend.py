@@ -5,8 +5,9 @@ The backend is chosen once, from ``DLGPU_BACKEND`` (``auto``, ``numpy`` or
 :func:`set_backend`.  ``auto`` is resolved lazily, on first use, so that
 ``import dlgpu`` never initialises CUDA.
 
-``auto`` uses CuPy only if it imports, a CUDA device is present and a small
-kernel actually compiles and runs; otherwise it falls back to NumPy with one
+``auto`` uses CuPy only if it imports, a CUDA device is present, a small
+kernel actually compiles and runs (NVRTC) and a 2x2 matrix product comes back
+right (cuBLAS); otherwise it falls back to NumPy with one
 :class:`~dlgpu.errors.BackendFallbackWarning` saying why.  An explicit
 ``cupy`` never falls back: it raises :class:`~dlgpu.errors.BackendError`.
 """
@@ -25,8 +26,9 @@ from .errors import BackendError, BackendFallbackWarning
 VALID_BACKENDS = ("auto", "numpy", "cupy")
 ENV_VAR = "DLGPU_BACKEND"
 INSTALL_HINT = (
-    "install the CuPy build matching your CUDA driver: "
-    "pip install 'dlgpu[cuda12]' (CUDA 12.x) or 'dlgpu[cuda13]' (CUDA 13.x)"
+    "the NVIDIA driver is all the machine needs: pip install \"dlgpu[cuda12]\" (driver for "
+    "CUDA 12.x) or \"dlgpu[cuda13]\" (CUDA 13.x) installs CuPy with the CUDA toolkit wheels "
+    "(cupy-cuda12x[ctk]: runtime, NVRTC, cuBLAS)"
 )
 
 _requested: str = "auto"          # what the user asked for
@@ -61,7 +63,8 @@ def probe_cupy() -> tuple[ModuleType | None, str | None]:
     Returns
     -------
     (cupy, None) when CuPy works, else (None, reason), where ``reason`` names
-    the check that failed: import, device count, or running a test kernel.
+    the check that failed: import, device count, running a test kernel
+    (NVRTC), or a 2x2 matrix product (cuBLAS).
     """
     try:
         import cupy
@@ -84,7 +87,24 @@ def probe_cupy() -> tuple[ModuleType | None, str | None]:
             return None, "a test kernel ran on the GPU but returned wrong values"
     except Exception as exc:
         return None, ("a test kernel failed to compile or run on the GPU "
-                      f"({type(exc).__name__}: {exc})")
+                      f"({type(exc).__name__}: {exc}); NVRTC may be missing: {INSTALL_HINT}")
+    return _probe_cublas(cupy)
+
+
+def _probe_cublas(cupy) -> tuple[ModuleType | None, str | None]:
+    """A float32 matrix product goes through cuBLAS, a library NVRTC does not need:
+    a CuPy that compiles kernels may still fail to load it."""
+    try:
+        a = cupy.asarray([[1, 2], [3, 4]], dtype=cupy.float32)
+        b = cupy.asarray([[5, 6], [7, 8]], dtype=cupy.float32)
+        # Small integers: exact in float32 and in TF32, so equality is the test.
+        product = cupy.asnumpy(cupy.matmul(a, b))
+    except Exception as exc:
+        return None, ("cuBLAS failed to load or run a 2x2 matrix product on the GPU "
+                      f"({type(exc).__name__}: {exc}); {INSTALL_HINT}")
+    if not np.array_equal(product, [[19, 22], [43, 50]]):
+        return None, (f"a 2x2 matrix product through cuBLAS returned {product.tolist()}, "
+                      "not [[19, 22], [43, 50]]")
     return cupy, None
 
 

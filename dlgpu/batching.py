@@ -2,22 +2,34 @@
 
 A batch is a set of columns of X : (n_x, m) and of the targets Y.  The plan
 of an epoch is drawn on the host from one seeded generator, so both backends
-see the same batches in the same order.  The columns of a batch are kept in
-increasing order: the gradient is a sum over the batch, so the order inside
-it does not matter, and increasing order reads host data (a memory map, say)
-front to back.
+and every batch source see the same batches in the same order.
+
+Shuffling is by chunks, so that data on disk is read once per epoch.  The
+columns are cut into chunks of ``chunk`` consecutive columns (a multiple of
+the batch size, :func:`chunk_columns`); an epoch visits the chunks in a
+random order, and the batches of a chunk are a random permutation of its
+columns.  When the data fits in one chunk (m up to 4096 columns, and up to
+2**24 / n_x), this is one permutation of all m columns, as before chunks.
+A file that is ordered (sorted by class, say) should be shuffled once on
+disk.  The columns of a batch are kept in increasing order: the gradient is
+a sum over the batch, so the order inside it does not matter.
 
 Three sources deliver the batches, each as contiguous arrays in the model's
 dtype (so every path multiplies the same matrices and gives the same bits):
 
-* :class:`ResidentBatches` — the data already sits on the model's backend
+* :class:`ResidentBatches` -- the data already sits on the model's backend
   (CuPy data on CuPy, anything on NumPy): batches are gathered in place,
   the data itself is never copied back or converted as a whole.
-* :class:`StreamedBatches` — NumPy data (a ``np.load(..., mmap_mode="r")``
-  memory map, for instance) and a CuPy model: each batch is gathered into
-  pinned host memory and copied on a second CUDA stream while the previous
-  batch computes, so data larger than the GPU's memory trains at the speed
-  of the arithmetic when the copy is the shorter of the two.
+* :class:`StreamedBatches` -- NumPy data and a CuPy model: each batch is
+  gathered into pinned host memory and copied on a second CUDA stream while
+  the previous batch computes, so data larger than the GPU's memory trains
+  at the speed of the arithmetic when the copy is the shorter of the two.
+
+Both read a memory map (``np.load(..., mmap_mode="r")``) through
+:class:`HostColumns`: a chunk's columns are read once, row by row front to
+back, into a host buffer, and its batches are gathered there; a shuffled
+gather straight from the map would touch most pages of every row for each
+batch.
 """
 
 from __future__ import annotations
@@ -25,30 +37,121 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import get_array_module, is_cupy_array, to_numpy
+from .device_memory import free_device_bytes
+from .host_reads import is_memory_map, read_columns
+
+# A chunk buffer holds about CHUNK_ELEMENTS values of X (64 MiB of float32).
+# Each row of a chunk is at least MIN_CHUNK_COLUMNS values long, so rounding
+# a chunk's reads out to whole 4 KiB pages adds at most one page per row:
+# 1/4 of the bytes for float32 data, 1/2 for 2-byte data.
+CHUNK_ELEMENTS = 2**24
+MIN_CHUNK_COLUMNS = 4096
 
 
-def epoch_plan(m: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+def chunk_columns(n_x: int, m: int, batch_size: int) -> int:
+    """The number of consecutive columns of X : (n_x, m) in one shuffling chunk.
+
+    A multiple of ``batch_size`` (so no batch straddles two chunks), about
+    ``CHUNK_ELEMENTS / n_x`` and at least ``MIN_CHUNK_COLUMNS``; m when that
+    is fewer.
+    """
+    want = max(MIN_CHUNK_COLUMNS, CHUNK_ELEMENTS // max(n_x, 1))
+    return min(m, -(-want // batch_size) * batch_size)
+
+
+def epoch_plan(m: int, batch_size: int, rng: np.random.Generator | None,
+               chunk: int | None = None) -> list[np.ndarray]:
     """The batches of one epoch: sorted column indices, ``ceil(m / batch_size)`` of them.
 
-    With ``rng`` the columns are shuffled first (one permutation of m per
-    epoch); without it, the batches are consecutive.  The last batch holds
-    the remaining ``m mod batch_size`` columns when that is not zero.
+    Without ``rng`` the batches are consecutive, the last one holding the
+    remaining ``m mod batch_size`` columns.  With ``rng``, the chunks of
+    ``chunk`` consecutive columns (default: all m in one, a multiple of
+    ``batch_size`` otherwise) come in a random order and each chunk's columns
+    are permuted before they are cut into batches; the one short batch is
+    the last of the last chunk of columns, wherever that chunk falls.
     """
-    order = rng.permutation(m) if rng is not None else np.arange(m)
-    batches = [order[start:start + batch_size] for start in range(0, m, batch_size)]
-    if rng is not None:
-        for batch in batches:
-            batch.sort()
+    if rng is None:
+        return [np.arange(start, min(start + batch_size, m)) for start in range(0, m, batch_size)]
+    chunk = m if chunk is None else chunk
+    if chunk < m and chunk % batch_size:
+        raise ValueError(f"chunk={chunk} is not a multiple of batch_size={batch_size}")
+    starts = np.arange(0, m, chunk)
+    if len(starts) > 1:
+        starts = starts[rng.permutation(len(starts))]
+    batches = []
+    for lo in starts:
+        order = lo + rng.permutation(min(chunk, m - lo))
+        batches += [np.sort(order[start:start + batch_size])
+                    for start in range(0, len(order), batch_size)]
     return batches
+
+
+def plan_windows(plan, n_x: int, m: int) -> list[tuple[int, int] | None]:
+    """For each batch of ``plan``, the columns [lo, hi) of a memory map read for it.
+
+    Consecutive batches share a window while all their columns lie within
+    ``chunk_columns(n_x, m, batch_size)`` consecutive columns: a plan drawn
+    with that chunk reads each chunk once.  A batch spread wider gets None
+    and is gathered straight from the map.
+    """
+    if not plan:
+        return []
+    capacity = chunk_columns(n_x, m, max(len(columns) for columns in plan))
+    groups = []  # [lo, hi, number of batches]
+    for columns in plan:
+        first, last = int(columns.min()), int(columns.max()) + 1
+        if groups:
+            lo, hi, n = groups[-1]
+            if max(hi, last) - min(lo, first) <= capacity:
+                groups[-1] = [min(lo, first), max(hi, last), n + 1]
+                continue
+        groups.append([first, last, 1])
+    windows = []
+    for lo, hi, n in groups:
+        window = (lo, hi) if hi - lo <= capacity else None
+        windows += [window] * n
+    return windows
 
 
 def _gather(out, A, columns):
     """``out[...] = A[:, columns]`` cast to ``out``'s dtype, without a full copy of A."""
-    if A.dtype == out.dtype:
-        get_array_module(A).take(A, columns, axis=1, out=out)
-    else:
+    if A.dtype != out.dtype:
         out[...] = A[:, columns]
+    elif get_array_module(A) is np:
+        # mode="raise" (the default) gathers into a temporary and copies that to out.
+        np.take(A, columns, axis=1, out=out, mode="clip")
+    else:
+        A.take(columns, axis=1, out=out)  # cupy.take has no mode; it never buffers
     return out
+
+
+class HostColumns:
+    """Gathers batches of columns of a host array A : (n, m) into ``dtype``.
+
+    A memory map is read a window at a time (see :func:`plan_windows`):
+    columns [lo, hi) of every row go into a host buffer with one
+    :func:`~dlgpu.host_reads.read_columns`, and the window's batches are
+    gathered from there.
+    Other arrays, and batches without a window, are gathered from A itself.
+    """
+
+    def __init__(self, A, dtype):
+        self.A, self.dtype = A, np.dtype(dtype)
+        self.mapped = is_memory_map(A)
+        self.window, self.buffer = None, None
+
+    def gather(self, out, columns, window):
+        if window is None or not self.mapped:
+            return _gather(out, self.A, columns)
+        lo, hi = window
+        rows = self.A.shape[0]
+        if self.buffer is None or self.buffer.size < rows * (hi - lo):
+            self.buffer, self.window = np.empty(rows * (hi - lo), self.dtype), None
+        held = self.buffer[:rows * (hi - lo)].reshape(rows, hi - lo)
+        if self.window != window:
+            read_columns(self.A, lo, hi, held)
+            self.window = window
+        return _gather(out, held, columns - lo)
 
 
 class ResidentBatches:
@@ -61,11 +164,16 @@ class ResidentBatches:
     def __init__(self, X, Y, dtype):
         self.X, self.Y, self.dtype = X, Y, np.dtype(dtype)
         self.xp = get_array_module(X)
+        if self.xp is np:  # a chunk buffer kept from one epoch to the next
+            self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
 
     def __call__(self, plan):
-        xp = self.xp
         if not plan:
             return
+        if self.xp is np:
+            yield from self._host(plan)
+            return
+        xp = self.xp
         # One upload of the epoch's indices, then a slice per batch.
         index = xp.asarray(np.concatenate(plan))
         start = 0
@@ -77,11 +185,19 @@ class ResidentBatches:
             Yb = _gather(xp.empty((self.Y.shape[0], n), self.dtype), self.Y, batch)
             yield Xb, Yb
 
+    def _host(self, plan):
+        X, Y = self.host
+        for columns, window in zip(plan, plan_windows(plan, *self.X.shape)):
+            n = len(columns)
+            yield (X.gather(np.empty((self.X.shape[0], n), self.dtype), columns, window),
+                   Y.gather(np.empty((self.Y.shape[0], n), self.dtype), columns, window))
+
 
 class StreamedBatches:
     """Host data streamed to a CuPy model through pinned memory, two batches in flight.
 
-    X : (n_x, m), Y : (n_y, m) NumPy arrays (memory maps welcome).  Slot k of
+    X : (n_x, m), Y : (n_y, m) NumPy arrays (memory maps welcome, read a
+    chunk at a time through :class:`HostColumns`).  Slot k of
     two holds a pinned host buffer and a device buffer.  While batch k
     computes on the current stream, batch k + 1 is gathered on the host into
     the other pinned buffer and copied on ``copy_stream``; CUDA events order
@@ -97,6 +213,7 @@ class StreamedBatches:
         import cupyx
 
         self.X, self.Y, self.dtype = X, Y, np.dtype(dtype)
+        self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
         self.cupy, self.overlap = cupy, overlap
         # Flat buffers, viewed as (rows, n) per batch, so a short last batch
         # is still contiguous (the same GEMM as every other path).
@@ -114,13 +231,13 @@ class StreamedBatches:
         return (x[:self.X.shape[0] * n].reshape(self.X.shape[0], n),
                 y[:self.Y.shape[0] * n].reshape(self.Y.shape[0], n))
 
-    def _load(self, slot, columns):
+    def _load(self, slot, columns, window):
         """Gather ``columns`` into pinned slot ``slot`` and start its copy to the device."""
         n = len(columns)
         self.copied[slot].synchronize()  # the last copy out of this pinned buffer is done
         host_x, host_y = self._views(self.pinned[slot], n)
-        _gather(host_x, self.X, columns)
-        _gather(host_y, self.Y, columns)
+        self.host[0].gather(host_x, columns, window)
+        self.host[1].gather(host_y, columns, window)
         dev_x, dev_y = self._views(self.device[slot], n)
         stream = self.copy_stream or self.cupy.cuda.get_current_stream()
         stream.wait_event(self.consumed[slot])  # the device buffer is free again
@@ -133,8 +250,9 @@ class StreamedBatches:
         if not plan:
             return
         compute = self.cupy.cuda.get_current_stream()
+        windows = plan_windows(plan, *self.X.shape)
         try:
-            pending = self._load(0, plan[0])
+            pending = self._load(0, plan[0], windows[0])
             for k in range(len(plan)):
                 slot = k % 2
                 compute.wait_event(self.copied[slot])
@@ -144,7 +262,7 @@ class StreamedBatches:
                 self.consumed[slot].record(compute)
                 if k + 1 < len(plan):
                     # Gathered on the host while the GPU still works on batch k.
-                    pending = self._load((k + 1) % 2, plan[k + 1])
+                    pending = self._load((k + 1) % 2, plan[k + 1], windows[k + 1])
         finally:
             # Also on an early exit: no copy may still be writing a buffer
             # when the model moves on or the buffers are freed.
@@ -157,7 +275,8 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
     """The batch source for data X, Y and a model on array module ``xp``.
 
     ``stream=None`` streams NumPy data to a CuPy model only when it would take
-    more than half of the free device memory; ``True`` always streams it and
+    more than half of the free device memory (:func:`free_device_bytes`:
+    CuPy's cached blocks count as free, within the pool's limit); ``True`` always streams it and
     ``False`` uploads it once.  The arrays a source reads are its ``X`` and ``Y``.
 
     X decides where the batches are gathered; Y (n_y rows, small beside X)
@@ -169,7 +288,7 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
         return ResidentBatches(X, xp.asarray(Y), dtype)
     Y = to_numpy(Y)
     if stream is None:
-        free, _ = xp.cuda.runtime.memGetInfo()
+        free = free_device_bytes(xp)
         needed = (X.shape[0] + Y.shape[0]) * X.shape[1] * np.dtype(dtype).itemsize
         stream = needed > free // 2
     if stream:

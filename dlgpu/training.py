@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 
 import numpy as np
 
 from . import backend, propagation
-from .batching import epoch_plan, make_batches
+from .batching import chunk_columns, epoch_plan, make_batches
 from .callbacks import StopOnNaN
+from .device_memory import out_of_memory_kind
 from .errors import DeviceMemoryError
 from .interrupt import StepInterrupt, after_step
 from .progress import Progress
@@ -132,21 +134,20 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
                        else sync.steps_per_epoch(batch_size))
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
-    validation = None
-    if validation_data is not None:
-        Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
-        source = make_batches(Xv, Yv, dtype, xp, batch_size, stream)
-        validation = (source, epoch_plan(Xv.shape[1], batch_size, None))
-
     progress = None
     if model.verbose and (sync is None or sync.rank == 0):
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
-    recorder = _Recorder(model, callbacks, progress, validation, sync)
-    for callback in callbacks:
-        callback.on_train_begin(model)
-    steps, interrupted = 0, False
+    steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
     try:
+        if validation_data is not None:  # may upload it, or pin host buffers: inside the try
+            Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
+            source = make_batches(Xv, Yv, dtype, xp, batch_size, stream)
+            validation = (source, epoch_plan(Xv.shape[1], batch_size, None))
+            del source
+        recorder = _Recorder(model, callbacks, progress, validation, sync)
+        for callback in callbacks:
+            callback.on_train_begin(model)
         # Divergence is caught from the cost at each record point, with a message
         # that says where; NumPy's overflow warnings on the way there are noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
@@ -157,15 +158,28 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
             else:
                 steps = _train_full_batch(model, X, Y, recorder, sync)
     except KeyboardInterrupt:
+        if recorder is None:  # before training began: nothing to keep
+            raise
         steps, interrupted = recorder.steps, True
     except Exception as exc:
-        if not _is_device_out_of_memory(exc):
+        kind = out_of_memory_kind(exc)
+        if kind is None:
             raise
-        xp.get_default_memory_pool().free_all_blocks()  # what this fit held, for what comes next
-        raise DeviceMemoryError(_out_of_memory_message(model, m, batch_size, exc)) from exc
+        # The traceback's frames hold the failed step's arrays and the batch
+        # sources' buffers: drop their variables (the traceback still says where).
+        traceback.clear_frames(exc.__traceback__)
+        out_of_memory = DeviceMemoryError(_out_of_memory_message(model, m, batch_size, kind, exc))
+        out_of_memory.__cause__ = exc
     finally:
         if progress is not None:
             progress.close()
+    if out_of_memory is not None:
+        # Outside the except block, with the sources (and StopOnNaN's copy of the
+        # parameters) dropped, the blocks they held are back in CuPy's pool: free
+        # them for what comes next.  This frame stays in the error's traceback.
+        validation = recorder = callbacks = callback = None
+        xp.get_default_memory_pool().free_all_blocks()
+        raise out_of_memory
     model.n_iter_ = steps
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
@@ -177,19 +191,15 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
                                 f"its parameters, history_ and costs_")
 
 
-def _is_device_out_of_memory(exc: BaseException) -> bool:
-    return (type(exc).__name__ == "OutOfMemoryError"
-            and type(exc).__module__.startswith("cupy"))
-
-
-def _out_of_memory_message(model, m: int, batch_size: int, exc: BaseException) -> str:
+def _out_of_memory_message(model, m: int, batch_size: int, kind: str, exc) -> str:
     smaller = max(1, batch_size // 4)
     where = ("the whole data set is one batch" if model.batch_size is None
              else f"batch_size={model.batch_size}")
-    return (f"out of GPU memory training {model.layer_dims} on m = {m} examples ({where}, "
-            f"{model.dtype}): {exc}. Try a smaller batch, e.g. batch_size={smaller}; with "
-            f"data on the host, fit(..., stream=True) keeps only two batches on the GPU. "
-            f"The model keeps its parameters from before the failed step.")
+    cause = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
+    return (f"out of {kind} training {model.layer_dims} on m = {m} examples ({where}, "
+            f"{model.dtype}): {cause}. Try a smaller batch, e.g. "
+            f"batch_size={smaller}; with data on the host, fit(..., stream=True) keeps only two "
+            f"batches on the GPU. The model keeps its parameters from before the failed step.")
 
 
 def _examples(m, batch_size, steps_per_epoch, total_steps) -> int:
@@ -242,10 +252,11 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream,
     # Distributed: this rank's part of each global batch, shuffled per rank.
     rng = (None if not model.shuffle else np.random.default_rng(model.seed) if sync is None
            else sync.rng(model.seed))
+    chunk = chunk_columns(X.shape[0], m, batch_size)
     steps, epoch = 0, 0
     while steps < total_steps:
         epoch += 1
-        plan = (epoch_plan(m, batch_size, rng) if sync is None
+        plan = (epoch_plan(m, batch_size, rng, chunk) if sync is None
                 else sync.epoch_plan(rng))[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0

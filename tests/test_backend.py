@@ -66,7 +66,7 @@ def test_auto_without_cupy_falls_back_with_one_warning(no_cupy):
 
 
 def test_explicit_cupy_without_cupy_raises(no_cupy):
-    with pytest.raises(BackendError, match="not installed.*pip install 'dlgpu\\[cuda12\\]'"):
+    with pytest.raises(BackendError, match='not installed.*pip install "dlgpu\\[cuda12\\]"'):
         dlgpu.set_backend("cupy")
     assert dlgpu.get_backend() == "numpy"  # no silent switch, previous backend kept
     assert issubclass(BackendError, RuntimeError)
@@ -77,6 +77,63 @@ def test_old_driver_is_named(broken_cupy):
         assert dlgpu.set_backend("auto") == "numpy"
     with pytest.raises(BackendError, match="too old"):
         dlgpu.set_backend("cupy")
+
+
+def _cupy_with_matmul(monkeypatch, matmul):
+    """A CuPy with a device whose kernels compile and run (on NumPy arrays) and
+    whose float32 matrix products go through ``matmul``."""
+    fake = types.ModuleType("cupy")
+    fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 1))
+    fake.float32 = np.float32
+    fake.arange, fake.asarray, fake.asnumpy = np.arange, np.asarray, np.asarray
+    fake.ElementwiseKernel = lambda *args: (lambda x: x + x)
+    fake.matmul = matmul
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backend, "_warned", set())
+    return fake
+
+
+def test_cupy_that_compiles_kernels_but_cannot_load_cublas_is_refused(monkeypatch):
+    def matmul(a, b):
+        raise ImportError("libcublas.so.12: cannot open shared object file")
+
+    _cupy_with_matmul(monkeypatch, matmul)
+    with pytest.warns(BackendFallbackWarning, match="cuBLAS failed.*libcublas"):
+        assert dlgpu.set_backend("auto") == "numpy"
+    with pytest.raises(BackendError, match=r'cuBLAS.*libcublas.*"dlgpu\[cuda12\]".*toolkit wheels'):
+        dlgpu.set_backend("cupy")
+
+
+def test_a_wrong_cublas_product_is_refused(monkeypatch):
+    _cupy_with_matmul(monkeypatch, lambda a, b: np.zeros((2, 2), np.float32))
+    with pytest.raises(BackendError, match=r"cuBLAS returned \[\[0\.0, 0\.0\]"):
+        dlgpu.set_backend("cupy")
+
+
+def test_a_working_cublas_product_is_accepted(monkeypatch):
+    fake = _cupy_with_matmul(monkeypatch, np.matmul)
+    assert backend.probe_cupy() == (fake, None)
+
+
+def test_a_kernel_that_fails_to_compile_says_what_to_install(monkeypatch):
+    fake = _cupy_with_matmul(monkeypatch, np.matmul)
+
+    def no_nvrtc(*args):
+        raise RuntimeError("CuPy failed to load libnvrtc.so.12")
+
+    fake.ElementwiseKernel = no_nvrtc
+    with pytest.raises(BackendError, match=r"NVRTC.*pip install \"dlgpu\[cuda12\]\""):
+        dlgpu.set_backend("cupy")
+
+
+def test_the_cuda_extras_bring_the_toolkit_wheels():
+    tomllib = pytest.importorskip("tomllib")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    # [ctk] exists from CuPy 14 on (CuPy's setup.py); an older CuPy would ignore it.
+    assert extras["cuda12"] == ["cupy-cuda12x[ctk]>=14,<15"]
+    assert extras["cuda13"] == ["cupy-cuda13x[ctk]>=14,<15"]
 
 
 def test_no_device_is_named(deviceless_cupy):

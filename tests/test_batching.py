@@ -1,10 +1,14 @@
-"""Batch plans and batch sources: every column once per epoch, same bits on every path."""
+"""Batch plans and batch sources: every column once per epoch, same bits on every path,
+a memory map read about once per epoch."""
+
+import tracemalloc
 
 import numpy as np
 import pytest
 
 import dlgpu
-from dlgpu.batching import ResidentBatches, epoch_plan, make_batches
+from dlgpu import DeepNN, batching
+from dlgpu.batching import ResidentBatches, chunk_columns, epoch_plan, make_batches
 
 from .conftest import needs_cupy
 
@@ -75,3 +79,101 @@ def test_numpy_data_stays_where_it_is():
     source = make_batches(X, Y, "float32", np, 4)
     assert source.X is X and isinstance(source, ResidentBatches)
     assert dlgpu.get_backend() == "numpy"
+
+
+def test_one_chunk_is_one_permutation_of_all_columns_as_before():
+    # The plan drawn before chunks existed, for data that fits in one chunk.
+    rng = np.random.default_rng(5)
+    order = rng.permutation(50)
+    before = [np.sort(order[s:s + 8]) for s in range(0, 50, 8)]
+    for chunk in (None, 50):
+        now = epoch_plan(50, 8, np.random.default_rng(5), chunk)
+        assert all(np.array_equal(a, b) for a, b in zip(before, now)) and len(now) == len(before)
+
+
+def test_a_chunked_epoch_draws_each_batch_from_one_chunk():
+    m, batch_size, chunk = 1000, 16, 96
+    plans = [epoch_plan(m, batch_size, np.random.default_rng(s), chunk) for s in (0, 0, 1)]
+    plan = plans[0]
+    assert len(plan) == -(-m // batch_size)
+    assert sorted(np.concatenate(plan).tolist()) == list(range(m))
+    assert all((np.diff(b) > 0).all() for b in plan)
+    assert all(b[0] // chunk == b[-1] // chunk for b in plan)
+    assert sorted(len(b) for b in plan)[0] == m % batch_size and sum(len(b) < 16 for b in plan) == 1
+    chunk_order = [b[0] // chunk for b in plan[::chunk // batch_size]]
+    assert sorted(chunk_order) == list(range(-(-m // chunk))) and chunk_order != sorted(chunk_order)
+    assert all(np.array_equal(a, b) for a, b in zip(plans[0], plans[1]))
+    assert not all(np.array_equal(a, b) for a, b in zip(plans[0], plans[2]))
+    with pytest.raises(ValueError, match="multiple of batch_size"):
+        epoch_plan(m, batch_size, np.random.default_rng(0), 100)
+
+
+def test_chunks_are_a_multiple_of_the_batch_and_long_enough_to_read_whole_pages():
+    assert chunk_columns(784, 10**6, 1000) % 1000 == 0
+    assert chunk_columns(784, 10**6, 1000) * 784 >= batching.CHUNK_ELEMENTS
+    assert chunk_columns(10**5, 10**6, 64) >= batching.MIN_CHUNK_COLUMNS
+    assert chunk_columns(10, 300, 64) == 300  # small data: one chunk, the old plan
+
+
+def test_gathering_from_host_data_does_not_buffer_a_second_copy():
+    A = np.random.RandomState(0).rand(64, 4000)
+    columns = np.sort(np.random.RandomState(1).permutation(4000)[:2000])
+    out = np.empty((64, 2000))
+    tracemalloc.start()
+    try:
+        batching._gather(out, A, columns)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(out, A[:, columns])
+    assert peak < out.nbytes / 10  # np.take(..., out=) with mode="raise" allocates all of out again
+
+
+class PageCounter:
+    """Wraps batching's two readers of host arrays (``_gather`` and
+    ``read_columns``) and adds up the 4 KiB pages of the file ``path`` that
+    each read of its memory map touches.  A page read again by a later call
+    counts again: the count is the bytes read when nothing stays cached."""
+
+    def __init__(self, monkeypatch, path):
+        self.offset, self.pages = np.load(path, mmap_mode="r").offset, 0
+        gather, read = batching._gather, batching.read_columns
+
+        def counted_gather(out, A, columns):
+            self._count(A, columns)
+            return gather(out, A, columns)
+
+        def counted_read(A, lo, hi, out):
+            self._count(A, np.arange(lo, hi))
+            return read(A, lo, hi, out)
+
+        monkeypatch.setattr(batching, "_gather", counted_gather)
+        monkeypatch.setattr(batching, "read_columns", counted_read)
+
+    def _count(self, A, columns):
+        if not batching.is_memory_map(A):
+            return
+        rows, m = A.shape
+        position = (np.arange(rows)[:, None] * m + np.asarray(columns)[None, :]) * A.itemsize
+        self.pages += len(np.unique((self.offset + position) // 4096))
+
+
+def test_an_epoch_from_a_memory_map_reads_the_file_about_once(tmp_path, monkeypatch, backend_name):
+    monkeypatch.setattr(batching, "CHUNK_ELEMENTS", 8 * 4096)  # chunks of 4096 columns
+    rng = np.random.RandomState(0)
+    m, epochs = 3 * 4096 + 1000, 2
+    X = rng.randn(8, m).astype(np.float32)
+    Y = (X[:1] * X[1:2] > 0).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
+    counter = PageCounter(monkeypatch, tmp_path / "X.npy")
+    kwargs = dict(batch_size=256, epochs=epochs, learning_rate=0.1, seed=3)
+    mapped = DeepNN([8, 6, 1], **kwargs).fit(X_map, Y, stream=True)
+    file_pages = -(-(X_map.offset + X.nbytes) // 4096)
+    per_epoch = counter.pages / epochs / file_pages
+    assert 0 < per_epoch <= 1.5, f"an epoch reads {per_epoch:.2f} x the file"
+    # the same batches as data in memory, so the same bits
+    assert len(mapped.history_["cost"]) == epochs
+    in_memory = DeepNN([8, 6, 1], **kwargs).fit(dlgpu.to_device(X), dlgpu.to_device(Y))
+    assert all(np.array_equal(dlgpu.to_numpy(mapped.parameters_[k]),
+                              dlgpu.to_numpy(in_memory.parameters_[k])) for k in mapped.parameters_)

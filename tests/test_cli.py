@@ -114,6 +114,26 @@ def test_info_names_backend():
     assert f"numpy: {np.__version__}" in out.stdout
 
 
+@pytest.mark.parametrize("failure", ["not installed", "no device"])
+def test_info_after_a_fallback_says_what_to_install(monkeypatch, capsys, failure):
+    import types
+
+    from dlgpu import backend
+    from dlgpu.cli import info
+    fake = None
+    if failure == "no device":
+        fake = types.ModuleType("cupy")
+        fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 0))
+    monkeypatch.setitem(sys.modules, "cupy", fake)  # None: `import cupy` fails
+    monkeypatch.setattr(backend, "_requested", "auto")
+    monkeypatch.setattr(backend, "_module", None)
+    assert info.run(types.SimpleNamespace(backend=None)) == 0
+    out = capsys.readouterr().out
+    assert "backend: numpy (requested: auto)" in out
+    assert out.count('pip install "dlgpu[cuda12]"') == 1
+    assert "CUDA toolkit wheels" in out and "driver is all the machine needs" in out
+
+
 @pytest.mark.parametrize("args,message", [
     (["train", "--hidden", "4,x"], "comma-separated integers"),
     (["train", "--activation", "swish"], "unknown activation 'swish'"),

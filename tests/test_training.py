@@ -10,7 +10,7 @@ import dlgpu
 from dlgpu import DeepNN
 from dlgpu.datasets import load_planar_dataset
 
-from .conftest import needs_cupy
+from .conftest import CUPY_IS_STANDIN, needs_cupy
 
 PLANAR = dict(hidden_activation="tanh", learning_rate=1.2, init="small", seed=2)
 
@@ -190,15 +190,61 @@ def test_out_of_device_memory_suggests_a_smaller_batch():
     model = DeepNN([1000, 512, 1], batch_size=20000, epochs=1)
     pool = cupy.get_default_memory_pool()
     pool.free_all_blocks()
-    pool.set_limit(size=pool.used_bytes() + 48 * 2**20)  # room for the model, not the batch
+    used = pool.used_bytes()
+    pool.set_limit(size=used + 48 * 2**20)  # room for the model, not the batch
     try:
         with pytest.raises(DeviceMemoryError, match=r"batch_size=20000.*batch_size=5000"):
             model.fit(X, Y, stream=True)
+        # The batch buffers and the failed step's arrays were freed, not left cached:
+        # only the parameters are still held.
+        parameters = sum(-(-v.nbytes // 512) * 512 for v in model.parameters_.values())
+        assert pool.total_bytes() == pool.used_bytes() <= used + parameters
     finally:
         pool.set_limit(size=0)
     assert model.predict(X[:, :10]).shape == (1, 10)  # still usable
     # and a smaller batch then trains
     DeepNN([1000, 512, 1], batch_size=2000, epochs=1).fit(X, Y, stream=True)
+
+
+@needs_cupy
+def test_out_of_memory_while_uploading_validation_data_is_a_device_memory_error():
+    import cupy
+
+    from dlgpu.errors import DeviceMemoryError
+    dlgpu.set_backend("cupy")
+    rng = np.random.RandomState(1)
+    X, Y = rng.randn(20, 100), (rng.rand(1, 100) > 0.5).astype(float)
+    Xv, Yv = rng.randn(20, 100000), (rng.rand(1, 100000) > 0.5).astype(float)  # 8.4 MB float32
+    pool = cupy.get_default_memory_pool()
+    pool.free_all_blocks()
+    pool.set_limit(size=pool.used_bytes() + 2 * 2**20)
+    try:
+        with pytest.raises(DeviceMemoryError, match="out of GPU memory.*OutOfMemoryError"):
+            DeepNN([20, 8, 1], batch_size=50, epochs=1).fit(X, Y, validation_data=(Xv, Yv),
+                                                             stream=False)
+    finally:
+        pool.set_limit(size=0)
+
+
+@pytest.mark.skipif(not CUPY_IS_STANDIN, reason="the failure is arranged in the CuPy stand-in")
+@pytest.mark.parametrize("fault,where,match", [
+    ("pinned_limit", "training", "page-locked.*CUDARuntimeError: cudaErrorMemoryAllocation"),
+    ("pinned_limit", "validation", "page-locked.*CUDARuntimeError: cudaErrorMemoryAllocation"),
+    ("cublas_alloc_fails", "training", "cuBLAS.*CUBLAS_STATUS_ALLOC_FAILED"),
+])
+def test_pinned_and_cublas_allocation_failures_are_device_memory_errors(monkeypatch, binary_data,
+                                                                       fault, where, match):
+    from dlgpu.errors import DeviceMemoryError
+
+    from .cupy_standin.cuda import Faults
+    dlgpu.set_backend("cupy")
+    X, Y = binary_data
+    if where == "validation":  # only the validation data is streamed
+        X, Y = dlgpu.to_device(X), dlgpu.to_device(Y)
+    monkeypatch.setattr(Faults, fault, 0 if fault == "pinned_limit" else True)
+    with pytest.raises(DeviceMemoryError, match=match):
+        DeepNN([3, 4, 1], batch_size=10, epochs=1).fit(X, Y, validation_data=binary_data,
+                                                       stream=True)
 
 
 class _InterruptAt(dlgpu.callbacks.Callback):

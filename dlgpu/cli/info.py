@@ -46,6 +46,8 @@ def run(args) -> int:
     reason = backend.fallback_reason()
     if reason:
         print(f"fallback: {reason}")
+        if backend.INSTALL_HINT not in reason:
+            print(f"to use an NVIDIA GPU: {backend.INSTALL_HINT}")
     if name == "cupy":
         for line in device_lines(backend.get_backend_module()):
             print(line)

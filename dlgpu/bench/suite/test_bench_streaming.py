@@ -22,7 +22,7 @@ import pytest
 
 import dlgpu
 from dlgpu import DeepNN
-from dlgpu.batching import ResidentBatches, StreamedBatches, epoch_plan
+from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
 from dlgpu.training import _step
 
 from .conftest import cupy_for, skip_without_cupy
@@ -59,7 +59,7 @@ def test_epoch_from_host_data(request, benchmark, host_data, mode):
             else StreamedBatches(np.load(path, mmap_mode="r"), Y, "float32", BATCH)
     else:
         source = StreamedBatches(X, Y, "float32", BATCH, overlap=mode != "serial")
-    plan = epoch_plan(M, BATCH, np.random.default_rng(0))
+    plan = epoch_plan(M, BATCH, np.random.default_rng(0), chunk_columns(N_X, M, BATCH))  # as fit
 
     def epoch():
         for Xb, Yb in source(plan):
