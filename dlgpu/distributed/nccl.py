@@ -3,7 +3,8 @@
 UNVERIFIED: written from CuPy's ``cupy.cuda.nccl`` interface
 (``get_unique_id``, ``NcclCommunicator(ndev, commId, rank)``, ``allReduce``
 and ``bcast`` on raw device pointers and a stream pointer) without a GPU to
-run it on; the tests exercise its logic against a stand-in only.
+run it on; the tests run it with one rank on the test suite's CuPy
+stand-in, whose NCCL checks the pointers, counts, datatypes and streams.
 
 Rank 0 draws NCCL's unique id and MPI broadcasts it; every rank then joins
 the NCCL communicator.  Each collective runs on a stream of its own, ordered

@@ -4,15 +4,18 @@ What it proves: that dlgpu obeys the rules of real CuPy that bite code
 written on NumPy (no implicit conversion between device and host arrays, no
 NumPy array in a device operation or as its ``out=``, only the ``cupy``
 names dlgpu is known to use), that its memory-pool and out-of-memory paths
-behave, and that the arithmetic of dlgpu's own CUDA kernels matches NumPy:
-an ``ElementwiseKernel`` runs the kernel's own CUDA text (operation and
+behave, that its NCCL calls hand ``cupy.cuda.nccl`` device pointers, counts,
+datatypes and stream pointers NCCL accepts (one rank; see :mod:`.nccl`), and
+that the arithmetic of dlgpu's own CUDA kernels matches NumPy: an
+``ElementwiseKernel`` runs the kernel's own CUDA text (operation and
 preamble, exactly as handed to CuPy), compiled for the host with the system
 C++ compiler.
 
 What it does not prove: anything about speed, the GPU, the CUDA driver,
-NVRTC's or cuBLAS's numerics, or real asynchrony (every operation here
-completes before it returns, so a missing stream synchronization cannot
-show).  The GPU path stays unverified until it runs on a GPU.
+NVRTC's or cuBLAS's numerics, NCCL with more than one rank, or real
+asynchrony (computations complete before they return; only copies to the
+device and NCCL collectives are queued, see :class:`.cuda.Stream`). The GPU
+path stays unverified until it runs on a GPU.
 
 The device is a NumPy array behind a wrapper; ``tests/conftest.py`` and
 ``benchmarks/conftest.py`` put this module in ``sys.modules["cupy"]`` only
@@ -22,6 +25,7 @@ source file it follows (CuPy's GitHub repository, main branch, 2026).
 
 from __future__ import annotations
 
+import importlib.machinery
 import sys
 import types
 
@@ -75,9 +79,17 @@ def unavailable_reason() -> str | None:
 
 
 def activate() -> None:
-    """Put the stand-in in ``sys.modules`` as ``cupy`` and ``cupyx``."""
+    """Put the stand-in in ``sys.modules`` as ``cupy`` and ``cupyx``.
+
+    ``cupy.cuda`` and ``cupy.cuda.nccl`` too, so that ``from cupy.cuda import
+    nccl`` finds them, as it finds real CuPy's modules.
+    """
     cupy, cupyx = modules()
     sys.modules["cupy"], sys.modules["cupyx"] = cupy, cupyx
+    sys.modules["cupy.cuda"], sys.modules["cupy.cuda.nccl"] = cupy.cuda, cupy.cuda.nccl
+    for name in ("cupy", "cupyx", "cupy.cuda", "cupy.cuda.nccl"):
+        # importlib.util.find_spec(name) refuses a module in sys.modules without one
+        sys.modules[name].__spec__ = importlib.machinery.ModuleSpec(name, None)
 
 
 def cupy_for_tests(probe):

@@ -249,6 +249,15 @@ class ndarray:
                                       "flags"))
 
     @property
+    def data(self):
+        """``cupy.cuda.MemoryPointer`` to the first element (core.pyx ``data``).
+
+        Its ``ptr`` is an address of the stand-in's device memory: the
+        stand-in's NCCL takes it and nothing else.
+        """
+        return cuda.MemoryPointer(self._data.ctypes.data)
+
+    @property
     def T(self):
         return _view(self._data.T)
 
@@ -478,6 +487,11 @@ def shape(a):
     return a.shape if isinstance(a, ndarray) else np.shape(a)
 
 
+def ndim(a):
+    # cupy/__init__.py ndim: a.ndim, also for host arrays and scalars
+    return a.ndim if isinstance(a, ndarray) else np.ndim(a)
+
+
 def get_array_module(*args):
     import cupy  # the stand-in, when it is active
     return cupy if any(isinstance(a, ndarray) for a in args) else np
@@ -490,7 +504,7 @@ PUBLIC_FUNCTIONS = {
     "ascontiguousarray": ascontiguousarray, "empty": empty, "zeros": zeros,
     "empty_like": empty_like, "ones_like": ones_like, "arange": arange, "matmul": matmul,
     "take": take, "copyto": copyto, "where": where, "clip": clip, "sum": sum, "mean": mean,
-    "shape": shape, "get_array_module": get_array_module,
+    "shape": shape, "ndim": ndim, "get_array_module": get_array_module,
     "argmax": lambda a, axis=None, out=None, keepdims=False: _typed_array(a).argmax(
         axis=axis, out=out, keepdims=keepdims),
     **{name: _ufuncs[name] for name in ("abs", "exp", "log", "log1p", "sqrt", "floor",

@@ -1,14 +1,16 @@
 """The stand-in's ``cupy.cuda``: one fake device, its memory pool, streams and events.
 
-Computations complete when they are issued; host-to-device copies are
-queued on their stream and run as late as CUDA allows (see :class:`Stream`);
-the memory pool keeps CuPy's accounting (used, cached, limit)
-and raises CuPy's ``OutOfMemoryError`` with CuPy's message.
+Computations complete when they are issued; host-to-device copies and NCCL
+collectives (:mod:`.nccl`) are queued on their stream and run as late as
+CUDA allows (see :class:`Stream`); the memory pool keeps CuPy's accounting
+(used, cached, limit) and raises CuPy's ``OutOfMemoryError`` with CuPy's
+message.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import types
 import weakref
 
@@ -109,6 +111,34 @@ class MemoryPool:
         rounded = self.malloc(data.nbytes)
         if rounded:
             weakref.finalize(data, self._release, rounded)
+            _allocations[data.ctypes.data] = weakref.ref(data)
+            weakref.finalize(data, _allocations.pop, data.ctypes.data, None)
+
+
+#: the device memory: start address -> the live NumPy array that stands for it
+_allocations: dict[int, weakref.ref] = {}
+
+
+class MemoryPointer:
+    """``cupy.cuda.MemoryPointer`` (cupy/cuda/memory.pyx): ``ptr`` is the device address."""
+
+    def __init__(self, ptr: int):
+        self.ptr = ptr
+
+
+def device_bytes(ptr: int, nbytes: int) -> np.ndarray | None:
+    """The bytes ``[ptr, ptr + nbytes)`` of one live device allocation, or None.
+
+    None where any of them is not device memory of the stand-in (host memory,
+    pinned memory included, or past the end of an allocation): what a kernel
+    reading them on a GPU would do is an illegal address.  The view's
+    ``base`` is the allocation's array, with its dtype.
+    """
+    for start, ref in list(_allocations.items()):
+        data = ref()
+        if data is not None and start <= ptr and ptr + nbytes <= start + data.nbytes:
+            return data.reshape(-1, order="A").view(np.uint8)[ptr - start:ptr - start + nbytes]
+    return None
 
 
 _pool = MemoryPool()
@@ -121,7 +151,8 @@ def get_default_memory_pool() -> MemoryPool:
 class CUDARuntimeError(RuntimeError):
     """cupy_backends/cuda/api/runtime.pyx: ``"<error name>: <error string>"``."""
 
-    _MESSAGES = {2: "cudaErrorMemoryAllocation: out of memory"}
+    _MESSAGES = {2: "cudaErrorMemoryAllocation: out of memory",
+                 700: "cudaErrorIllegalAddress: an illegal memory access was encountered"}
 
     def __init__(self, status):
         self.status = status
@@ -130,6 +161,9 @@ class CUDARuntimeError(RuntimeError):
 
 CUDARuntimeError.__module__ = "cupy_backends.cuda.api.runtime"
 ERROR_MEMORY_ALLOCATION = 2
+
+
+ERROR_ILLEGAL_ADDRESS = 700
 
 
 class CUBLASError(RuntimeError):
@@ -219,23 +253,26 @@ class Event:
 class Stream:
     """``cupy.cuda.Stream`` (cupy/cuda/stream.pyx); ``with stream:`` makes it current.
 
-    Host-to-device copies (``ndarray.set``) are the only asynchronous work:
-    a copy is queued on its stream and runs as late as CUDA allows, when the
-    stream is synchronized, an event recorded after it is synchronized, or
-    the stream that is current runs an operation after waiting for such an
-    event (or after issuing the copy itself).  So a computation that reads a
-    device buffer without waiting for its copy reads stale data, and a copy
-    from pinned memory reads the pinned buffer as it is when the copy runs,
-    not when it was issued.  Computations run when issued, so a copy that
-    should wait for a computation to finish with its buffer cannot be
-    checked.  The null stream synchronizes with blocking streams (CUDA's
-    legacy default stream); ``non_blocking=True`` streams do not.
+    Host-to-device copies (``ndarray.set``) and NCCL collectives are the
+    only asynchronous work: a copy is queued on its stream and runs as late
+    as CUDA allows, when the stream is synchronized, an event recorded after
+    it is synchronized, or the stream that is current runs an operation
+    after waiting for such an event (or after issuing the copy itself). So a
+    computation that reads a device buffer without waiting for its copy
+    reads stale data, and a copy from pinned memory reads the pinned buffer
+    as it is when the copy runs, not when it was issued. Computations run
+    when issued, so a copy that should wait for a computation to finish with
+    its buffer cannot be checked. The null stream synchronizes with blocking
+    streams (CUDA's legacy default stream); ``non_blocking=True`` streams do
+    not.
     """
 
     null: Stream
 
     def __init__(self, null=False, non_blocking=False, ptds=False, priority=None):
         self.is_null, self.non_blocking = null, non_blocking
+        # ``ptr``: the cudaStream_t as an int, 0 for the null stream (stream.pyx)
+        self.ptr = 0 if null else next(_stream_handles)
         self._queue, self._issued, self._done = [], 0, 0
         self._waits = []  # (stream, point) this stream waits for before its next operation
         _streams.add(self)
@@ -300,6 +337,12 @@ class Stream:
         return self._done >= self._issued
 
 
+def stream_of(ptr: int) -> Stream | None:
+    """The live stream whose ``ptr`` is ``ptr``, or None."""
+    return next((stream for stream in list(_streams) if stream.ptr == ptr), None)
+
+
+_stream_handles = itertools.count(0x7F0000001000, 0x100)
 _streams: weakref.WeakSet = weakref.WeakSet()
 Stream.null = Stream(null=True)
 _current: list[Stream] = []
@@ -334,6 +377,9 @@ class Device:
 
     compute_capability = "90"
 
+    def use(self):
+        return self
+
     def synchronize(self):
         synchronize_all()
 
@@ -365,6 +411,11 @@ def module() -> types.ModuleType:
         CUDARuntimeError=CUDARuntimeError, errorMemoryAllocation=ERROR_MEMORY_ALLOCATION)
     memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError)
     cublas = types.SimpleNamespace(CUBLASError=CUBLASError)
-    return types.SimpleNamespace(
+    from . import nccl  # imports this module
+
+    # Modules, not namespaces: ``from cupy.cuda import nccl`` imports them (see activate).
+    cuda = types.ModuleType("cupy.cuda", "The CuPy stand-in's 'cupy.cuda' (tests only).")
+    cuda.__dict__.update(
         Device=Device, Event=Event, Stream=Stream, get_current_stream=get_current_stream,
-        runtime=runtime, memory=memory, cublas=cublas)
+        runtime=runtime, memory=memory, cublas=cublas, nccl=nccl.module())
+    return cuda

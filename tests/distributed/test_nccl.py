@@ -1,53 +1,132 @@
-"""The NCCL communicator's calls, against a stand-in for CuPy (no GPU here).
+"""The NCCL and host-staged MPI paths on CuPy arrays, 1 rank, on the CuPy stand-in.
 
-What this cannot show: that NCCL runs, or that the streams order real work.
+The stand-in's ``cupy.cuda.nccl`` (tests/cupy_standin/nccl.py) checks the
+pointers, counts, datatypes and streams dlgpu hands it and queues the
+collective on its stream.  What this cannot show: that NCCL runs on GPUs,
+with more than one rank, or that the side stream overlaps real work.
 """
 
 from __future__ import annotations
 
-import sys
-import types
+import importlib.util
+import os
 
 import numpy as np
 import pytest
 
+import dlgpu
 from dlgpu import distributed
 
-from . import fake_cupy
+from ..conftest import CUPY_IS_STANDIN, needs_cupy
+from .ranks import DIMS, data
+
+# No mpiexec needed: MPI.COMM_WORLD of a process started without one is a world of 1.
+# On CI these must run, not skip: mpi4py is a test dependency.
+pytestmark = [needs_cupy, pytest.mark.skipif(
+    importlib.util.find_spec("mpi4py") is None and not os.environ.get("CI"),
+    reason="mpi4py is not installed; pip install 'dlgpu[mpi]'")]
+standin_only = pytest.mark.skipif(not CUPY_IS_STANDIN, reason="checks the stand-in's queues")
 
 
 @pytest.fixture
-def nccl_comm(monkeypatch):
-    cupy = types.ModuleType("cupy")
-    cupy.ndarray, cupy.cuda = fake_cupy.ndarray, fake_cupy.cuda
-    monkeypatch.setitem(sys.modules, "cupy", cupy)
-    monkeypatch.setitem(sys.modules, "cupy.cuda", fake_cupy.cuda)
-    monkeypatch.setitem(sys.modules, "cupy.cuda.nccl", fake_cupy.nccl)
-    fake_cupy.log.clear()
-    from dlgpu.distributed.nccl import NCCLCommunicator
-    return NCCLCommunicator(host=distributed.LocalCommunicator())
+def cupy():
+    dlgpu.set_backend("cupy")
+    return dlgpu.backend.get_backend_module()
 
 
-def test_the_all_reduce_runs_on_its_own_stream_between_two_events(nccl_comm):
-    buffer = np.arange(6, dtype=np.float32).view(fake_cupy.ndarray)
+@pytest.fixture
+def nccl_comm(cupy, monkeypatch):
+    """``init("nccl")`` without a launcher: MPI's singleton world, one NCCL rank."""
+    for var in distributed.comm._LAUNCHER_VARS:
+        monkeypatch.delenv(var, raising=False)
+    comm = distributed.init("nccl")
+    assert type(comm).__name__ == "NCCLCommunicator" and (comm.rank, comm.size) == (0, 1)
+    return comm
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_one_rank_sums_and_broadcasts_leave_the_buffer(nccl_comm, cupy, dtype):
+    buffer = cupy.arange(7, dtype=dtype)
     assert nccl_comm.allreduce_(buffer) is buffer
-    side = nccl_comm.stream
-    queued, finished = nccl_comm.queued.name, nccl_comm.finished.name
-    assert fake_cupy.log == [("record", queued, "current"), ("wait", "side", queued),
-                             ("allReduce", 6, 7, 0, side.ptr),
-                             ("record", finished, "side"), ("wait", "current", finished)]
+    assert nccl_comm.bcast_(buffer) is buffer
+    np.testing.assert_array_equal(buffer.get(), np.arange(7, dtype=dtype))
+    view = cupy.arange(8.0)[2:6]  # a view: its pointer is inside the allocation
+    nccl_comm.allreduce_(view)
+    np.testing.assert_array_equal(view.get(), [2.0, 3.0, 4.0, 5.0])
 
 
-def test_the_broadcast_is_rank_0s_float64(nccl_comm):
-    nccl_comm.bcast_(np.zeros(3).view(fake_cupy.ndarray))
-    assert ("bcast", 3, 8, 0, nccl_comm.stream.ptr) in fake_cupy.log
-
-
-def test_host_buffers_go_to_the_host_communicator(nccl_comm):
-    nccl_comm.allreduce_(np.ones(2))
-    assert fake_cupy.log == []
-
-
-def test_other_dtypes_are_refused(nccl_comm):
+def test_host_buffers_go_over_mpi_and_other_dtypes_are_refused(nccl_comm, cupy):
+    host = np.arange(3.0)
+    assert nccl_comm.allreduce_(host) is host
+    np.testing.assert_array_equal(host, [0.0, 1.0, 2.0])
     with pytest.raises(TypeError, match="float32 or float64, got int64"):
-        nccl_comm.allreduce_(np.ones(2, dtype=np.int64).view(fake_cupy.ndarray))
+        nccl_comm.allreduce_(cupy.arange(2, dtype="int64"))
+
+
+@standin_only
+def test_the_all_reduce_runs_on_its_own_stream_after_the_gradients(nccl_comm, cupy):
+    buffer = cupy.zeros(4)
+    current = cupy.cuda.get_current_stream()
+    buffer.set(np.full(4, 2.0))  # the gradients' last write, queued on the current stream
+    nccl_comm.allreduce_(buffer)
+    assert nccl_comm.stream is not current and not nccl_comm.stream.done  # queued, not run
+    nccl_comm.stream.synchronize()  # runs what it waits for, then the all-reduce
+    assert current.done and nccl_comm.finished.done
+    np.testing.assert_array_equal(buffer.get(), np.full(4, 2.0))
+
+
+@standin_only
+def test_the_current_stream_waits_for_the_all_reduce(nccl_comm, cupy):
+    buffer = cupy.arange(3.0)
+    nccl_comm.allreduce_(buffer)
+    assert not nccl_comm.finished.done
+    buffer *= 2  # the next operation on the current stream
+    assert nccl_comm.finished.done
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"batch_size": 43, "epochs": 2}])
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-13), ("float32", 1e-5)])
+@pytest.mark.parametrize("host_staged", [False, True], ids=["nccl", "mpi"])
+def test_fit_on_one_rank_gives_plain_fits_parameters(cupy, nccl_comm, kwargs, dtype, rtol,
+                                                     host_staged):
+    """To rounding: the sync scales gradients by the example count and back."""
+    comm = distributed.MPICommunicator() if host_staged else nccl_comm
+    X, Y = data()
+    plain = dlgpu.DeepNN(DIMS, dtype=dtype, num_iterations=30, **kwargs).fit(X, Y)
+    ranked = dlgpu.DeepNN(DIMS, dtype=dtype, num_iterations=30, **kwargs)
+    ranked.fit(X, Y, comm=comm, validation_data=(X, Y))
+    for key, value in plain.parameters_.items():
+        assert isinstance(ranked.parameters_[key], cupy.ndarray)
+        np.testing.assert_allclose(ranked.parameters_[key].get(), value.get(), rtol=rtol,
+                                   atol=rtol * float(abs(value).max()))
+    assert ranked.costs_ == pytest.approx(plain.costs_, rel=rtol)
+
+
+def test_auto_under_a_launcher_picks_nccl_for_the_cupy_backend(nccl_comm, monkeypatch):
+    monkeypatch.setenv("SLURM_PROCID", "0")  # MPI is already initialized: only read by init
+    assert type(distributed.init("auto")).__name__ == "NCCLCommunicator"
+    dlgpu.set_backend("numpy")
+    assert type(distributed.init("auto")) is distributed.MPICommunicator
+
+
+def test_host_staged_mpi_sums_cupy_arrays_in_place(cupy):
+    comm = distributed.MPICommunicator()
+    buffer = cupy.arange(5.0)
+    assert comm.allreduce_(buffer) is buffer and comm.bcast_(buffer) is buffer
+    np.testing.assert_array_equal(buffer.get(), np.arange(5.0))
+
+
+def test_abort_ends_the_nccl_communicator_then_mpi(nccl_comm, cupy, monkeypatch):
+    codes = []
+    monkeypatch.setattr(nccl_comm.mpi, "abort", codes.append)
+    nccl_comm.abort(3)
+    assert codes == [3]
+    with pytest.raises(cupy.cuda.nccl.NcclError, match="NCCL_ERROR_INVALID_ARGUMENT"):
+        nccl_comm.allreduce_(cupy.arange(2.0))
+
+
+def test_shard_takes_cupy_arrays(cupy):
+    X, Y = (cupy.asarray(a) for a in data())
+    X_local, Y_local = distributed.shard(X, Y, distributed.LocalCommunicator())
+    assert isinstance(X_local, cupy.ndarray) and X_local.shape == X.shape
+    np.testing.assert_array_equal(Y_local.get(), Y.get())
