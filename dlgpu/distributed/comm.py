@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 
 from .. import backend
 from .faults import install_excepthook
@@ -52,6 +53,10 @@ class Communicator:
     def barrier(self) -> None:
         raise NotImplementedError
 
+    def barrier_within(self, seconds: float) -> bool:
+        """Wait for every rank at a barrier for at most ``seconds``; True if all came."""
+        raise NotImplementedError
+
     def abort(self, code: int = 1) -> None:
         """End every rank now."""
         raise NotImplementedError
@@ -76,6 +81,9 @@ class LocalCommunicator(Communicator):
 
     def barrier(self) -> None:
         pass
+
+    def barrier_within(self, seconds: float) -> bool:
+        return True
 
     def abort(self, code: int = 1) -> None:
         # Nobody waits on a single process: the exception being handled ends it.
@@ -116,6 +124,15 @@ class MPICommunicator(Communicator):
 
     def barrier(self) -> None:
         self.comm.Barrier()
+
+    def barrier_within(self, seconds: float) -> bool:
+        request = self.comm.Ibarrier()
+        deadline = time.monotonic() + seconds
+        while not request.Test():
+            if time.monotonic() > deadline:
+                return False  # the request is left pending: the caller aborts
+            time.sleep(0.005)
+        return True
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

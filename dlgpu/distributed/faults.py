@@ -28,6 +28,8 @@ class RankError(InvalidDataError):
 
 #: raised on every rank together, so nobody is left waiting
 AGREED_ERRORS = (RankError, DivergenceError)
+#: seconds a rank with an agreed error waits for the others to report theirs
+AGREED_EXIT_WAIT = 10.0
 
 
 def describe(exc: BaseException) -> str:
@@ -79,6 +81,11 @@ def install_excepthook(comm) -> None:
     def hook(kind, exc, tb):
         if issubclass(kind, AGREED_ERRORS):
             previous(kind, exc, tb)
+            sys.stderr.flush()
+            # Every rank raised this error; the launcher ends the job when the
+            # first rank exits, so all ranks print before any exits.
+            if not comm.barrier_within(AGREED_EXIT_WAIT):
+                comm.abort(1)
             return
         report(comm, exc, "with an uncaught exception")
         comm.abort(1)
