@@ -10,6 +10,7 @@ from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step, products_step
 from dlgpu.bench.timing import RoundRobin, median_seconds, plan_rounds
+from tests.optional import require
 
 from .conftest import device_name, measure
 from .matrix import (
@@ -43,7 +44,9 @@ def problems():
 
 
 def _skip_if_unavailable(implementation, shape, device):
-    if implementation in PEERS:
+    if implementation == "sklearn":  # in the test extra: required on CI
+        require("sklearn")
+    elif implementation in PEERS:
         module, reason = PEERS[implementation]
         pytest.importorskip(module, reason=reason)
     if shape.gpu_only and device == "cpu":

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import dlgpu
+from .optional import require
 
 
 def _dlgpu(*args, cwd=None):
@@ -70,7 +71,7 @@ def test_train_save_evaluate_predict(data_files):
 
 
 def test_train_writes_plots(tmp_path):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     out = _dlgpu("--iterations", "300", "--plot", tmp_path / "plots")
     assert out.returncode == 0, out.stderr
     for name in ("costs.png", "decision_boundary.png"):
@@ -79,7 +80,7 @@ def test_train_writes_plots(tmp_path):
 
 
 def test_multi_class_data_gets_a_softmax_output():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     out = _dlgpu("train", "--data", "digits", "--hidden", "16", "--activation", "relu",
                  "--init", "he", "--epochs", "3", "--batch-size", "128", "--learning-rate", "0.1")
     assert out.returncode == 0, out.stderr

@@ -7,7 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from .optional import require
+
+require("sklearn")
 
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_blobs

@@ -13,7 +13,9 @@ input named with the message a user sees, and raised before any training.
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from ..optional import require
+
+require("sklearn")
 
 from dlgpu.sklearn import DLClassifier
 
