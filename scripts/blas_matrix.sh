@@ -26,7 +26,7 @@ COMBINATIONS=(
 KERNEL='
 import numpy, threadpoolctl
 blas = [i for i in threadpoolctl.threadpool_info() if i["internal_api"] == "openblas"]
-print("%s, %d threads" % (blas[0].get("architecture", "?"), blas[0]["num_threads"]) if blas
+print("%s, %d thread(s)" % (blas[0].get("architecture", "?"), blas[0]["num_threads"]) if blas
       else "not OpenBLAS")'
 
 count() {  # count WORD SUMMARY: the number before WORD in pytest's last line, or 0
