@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import get_array_module, is_cupy_array
+from .backend import get_array_module, is_cupy_array, to_numpy
 
 
 def epoch_plan(m: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -159,9 +159,15 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
     ``stream=None`` streams NumPy data to a CuPy model only when it would take
     more than half of the free device memory; ``True`` always streams it and
     ``False`` uploads it once.  The arrays a source reads are its ``X`` and ``Y``.
+
+    X decides where the batches are gathered; Y (n_y rows, small beside X)
+    joins it there, so CuPy X may come with NumPy Y and NumPy X with CuPy Y.
     """
-    if xp is np or is_cupy_array(X):
-        return ResidentBatches(X, Y, dtype)
+    if xp is np:
+        return ResidentBatches(to_numpy(X), to_numpy(Y), dtype)
+    if is_cupy_array(X):
+        return ResidentBatches(X, xp.asarray(Y), dtype)
+    Y = to_numpy(Y)
     if stream is None:
         free, _ = xp.cuda.runtime.memGetInfo()
         needed = (X.shape[0] + Y.shape[0]) * X.shape[1] * np.dtype(dtype).itemsize

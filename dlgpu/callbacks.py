@@ -44,34 +44,60 @@ def _all_finite(parameters: dict) -> bool:
 
 
 class StopOnNaN(Callback):
-    """Stop when the cost is NaN or infinite; keep the last finite parameters.
+    """Stop when training diverges; keep the parameters from before.
+
+    Training has diverged at a record point when its cost is NaN or infinite,
+    a parameter is, or the cost has *blown up*: it is above
+    ``blowup_factor`` (10) times the first recorded cost **and** above
+    ``blowup_floor`` (5, a mean probability of e^-5 = 0.7 % for the right
+    class, far below chance for up to 100 classes).  Both conditions, so a
+    cost that starts high on unscaled data may fall and rise again without
+    being flagged, and a small cost may wobble.  ``blowup_factor=None`` checks
+    only for NaN and inf.
 
     ``action="raise"`` (what ``fit`` does by default) raises
     :class:`dlgpu.DivergenceError` naming the iteration and the value;
     ``action="warn"`` warns with the same message and ends training normally.
     Either way the model is left with the parameters of the last record point
-    whose cost was finite (its initial parameters if there was none).
+    that had not diverged (its initial parameters if there was none).
     """
 
-    def __init__(self, action: str = "raise"):
+    def __init__(self, action: str = "raise", blowup_factor: float | None = 10.0,
+                 blowup_floor: float = 5.0):
         if action not in ("raise", "warn"):
             raise ValueError(f"action must be 'raise' or 'warn', got {action!r}")
+        if blowup_factor is not None and not blowup_factor > 1:
+            raise ValueError(f"blowup_factor must be > 1 or None, got {blowup_factor!r}")
         self.action = action
+        self.blowup_factor = blowup_factor
+        self.blowup_floor = blowup_floor
 
     def on_train_begin(self, model):
         self._last_finite = _copy_parameters(model.parameters_)
         self._iteration = 0
+        self._first_cost = None
 
     def on_record(self, model, record):
         cost = record["cost"]
         self._iteration = record["iteration"]
-        if math.isfinite(cost) and _all_finite(model.parameters_):
-            self._last_finite = _copy_parameters(model.parameters_)
-            return None
         where = f"iteration {record['iteration']}"
         if record["epoch"] != record["iteration"]:
             where += f" (epoch {record['epoch']})"
-        return self._diverged(model, f"the cost is {cost} at {where}", record["iteration"], cost)
+        if not (math.isfinite(cost) and _all_finite(model.parameters_)):
+            return self._diverged(model, f"the cost is {cost} at {where}", record["iteration"],
+                                  cost)
+        if self._first_cost is None:
+            self._first_cost = cost
+        elif self._blown_up(cost):
+            return self._diverged(model, f"the cost rose to {cost:.4g} at {where}, more than "
+                                         f"{self.blowup_factor:g} times its first record "
+                                         f"({self._first_cost:.4g})", record["iteration"], cost)
+        self._last_finite = _copy_parameters(model.parameters_)
+        return None
+
+    def _blown_up(self, cost: float) -> bool:
+        return (self.blowup_factor is not None and cost > self.blowup_floor
+                and cost > self.blowup_factor * self._first_cost)
 
     def on_train_end(self, model):
         # The steps after the last record point have not been checked yet.
@@ -82,7 +108,8 @@ class StopOnNaN(Callback):
 
     def _diverged(self, model, what, iteration, value):
         model.parameters_ = self._last_finite
-        message = (f"training diverged: {what}; the model keeps its last finite parameters. "
+        message = (f"training diverged: {what}; the model keeps the parameters of the last "
+                   f"record before it. "
                    f"Try a smaller learning_rate (now {model.learning_rate}).")
         if self.action == "raise":
             raise DivergenceError(message, iteration, value)

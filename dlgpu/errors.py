@@ -22,10 +22,10 @@ class ModelFileError(ValueError):
 
 
 class DivergenceError(FloatingPointError):
-    """The training cost became NaN or infinite.
+    """The training cost became NaN or infinite, or blew up (see ``StopOnNaN``).
 
-    ``iteration`` and ``value`` say where; the model keeps the last
-    parameters whose cost was finite.
+    ``iteration`` and ``value`` say where; the model keeps the parameters of
+    the last record point before it.
     """
 
     def __init__(self, message: str, iteration: int, value: float):
@@ -35,7 +35,11 @@ class DivergenceError(FloatingPointError):
 
 
 class DivergenceWarning(UserWarning):
-    """Training stopped early because the cost became NaN or infinite."""
+    """Training stopped early because the cost became NaN or infinite, or blew up."""
+
+
+class DataRangeWarning(UserWarning):
+    """Data given to a model lies far outside the range it was trained on."""
 
 
 class DeviceMemoryError(MemoryError):

@@ -33,7 +33,8 @@ def check_init(init, layer_dims) -> str:
 
 
 def initialize(layer_dims: list[int], init: str = "he", seed: int | None = 1,
-               dtype: str = "float64") -> dict[str, np.ndarray]:
+               dtype: str = "float64",
+               rng: np.random.RandomState | None = None) -> dict[str, np.ndarray]:
     """Return ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}`` as NumPy arrays.
 
     ``init`` is one of ``he`` (randn * sqrt(2/n_{l-1})), ``xavier``
@@ -41,10 +42,12 @@ def initialize(layer_dims: list[int], init: str = "he", seed: int | None = 1,
     ``small`` (randn * 0.01) or ``zeros`` (logistic regression only: with a
     hidden layer, zero weights never break the symmetry between its units).
     The draw is in float64 and then rounded to ``dtype``, so float32 and
-    float64 models share their starting point.
+    float64 models share their starting point.  ``rng``, when given, is
+    drawn from instead of ``RandomState(seed)``.
     """
     check_init(init, layer_dims)
-    rng = np.random.RandomState(seed)
+    if rng is None:
+        rng = np.random.RandomState(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
         n_l, n_prev = layer_dims[l], layer_dims[l - 1]

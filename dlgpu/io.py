@@ -8,7 +8,16 @@ The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
   the file is ever pickled): the format name and version, the dlgpu version,
   ``model.get_params()``, the backend the model was trained on, the name,
   shape and dtype of every parameter, and
-  ``costs_``, ``history_`` and ``n_iter_`` when the model has them.
+  ``costs_``, ``history_`` and ``n_iter_`` when the model has them,
+  ``interrupted`` (true when Ctrl-C stopped its training) and ``notes``
+  (``model.notes_``, a JSON object, when set);
+* format 2, only for a model with ``preprocess`` set: ``preprocess_shift``,
+  ``preprocess_scale``, ``preprocess_low`` and ``preprocess_high``, float64
+  ``(n_x, 1)`` each, and ``{"preprocessing": kind}`` in the metadata.
+
+A model without preprocessing is still written as format 1, without the
+``preprocess`` setting, so older dlgpu versions read it; this version reads
+both.
 
 ``np.load("model.npz")["W1"]`` therefore works without dlgpu.  Non-finite
 numbers in ``costs_`` / ``history_`` are stored as the strings ``"NaN"``,
@@ -43,6 +52,7 @@ from . import backend
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
+from .datasets.transforms import Preprocessing
 from .model import DeepNN
 from .npy import read_header
 
@@ -50,8 +60,11 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "load_
            "save_model"]
 
 FORMAT_NAME = "dlgpu.DeepNN"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_KEY = "__dlgpu_meta__"
+#: the arrays of ``model.preprocessing_`` (format 2), by their name in the file
+PREPROCESS_KEYS = {"shift": "preprocess_shift", "scale": "preprocess_scale",
+                   "low": "preprocess_low", "high": "preprocess_high"}
 
 _MAX_META_BYTES = 64 * 2**20  # far above any real history; bounds what a bad file can make us read
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
@@ -92,7 +105,10 @@ def save_model(model: DeepNN, path) -> None:
                              "call fit(X, Y) first")
     parameters = _host_parameters(model, path)
     payload = _encode_json(_metadata(model, parameters, path), path)
-    arrays = {**parameters, META_KEY: np.frombuffer(payload, dtype=np.uint8)}
+    preprocessing = getattr(model, "preprocessing_", None)
+    extra = ({} if preprocessing is None else
+             {PREPROCESS_KEYS[k]: v for k, v in preprocessing.arrays().items()})
+    arrays = {**parameters, **extra, META_KEY: np.frombuffer(payload, dtype=np.uint8)}
     _write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
@@ -118,11 +134,17 @@ def _host_parameters(model: DeepNN, path: str) -> dict[str, np.ndarray]:
 
 
 def _metadata(model: DeepNN, parameters: dict[str, np.ndarray], path: str) -> dict:
+    params = model.get_params()
+    preprocessing = getattr(model, "preprocessing_", None)
+    if preprocessing is not None:
+        params["preprocess"] = preprocessing.kind
+    elif params["preprocess"] is None:
+        params.pop("preprocess")  # as format 1 has it: older readers take the file
     meta = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": 1 if "preprocess" not in params else FORMAT_VERSION,
         "dlgpu_version": __version__,
-        "params": model.get_params(),
+        "params": params,
         "backend": getattr(model, "backend_", None),
         "parameters": [{"name": name, "shape": list(value.shape), "dtype": value.dtype.name}
                        for name, value in parameters.items()],
@@ -135,6 +157,15 @@ def _metadata(model: DeepNN, parameters: dict[str, np.ndarray], path: str) -> di
                            for key, values in model.history_.items()}
     if hasattr(model, "n_iter_"):
         meta["n_iter"] = _value_to_json(model.n_iter_, "n_iter_", path)
+    if preprocessing is not None:
+        meta["preprocessing"] = preprocessing.kind
+    if getattr(model, "interrupted_", False):
+        meta["interrupted"] = True
+    if getattr(model, "notes_", None) is not None:
+        if not isinstance(model.notes_, dict):
+            raise ValueError(f"cannot save to {path!r}: notes_ must be a dict, "
+                             f"got {type(model.notes_).__name__}")
+        meta["notes"] = model.notes_
     return meta
 
 
@@ -244,8 +275,9 @@ def load_model(path, backend=None) -> DeepNN:
     DeepNN
         ``DeepNN(**params)`` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``,
         ``b[l] : (n_l, 1)``, in the saved dtype), ``backend_`` and, when saved,
-        ``costs_``, ``history_`` and ``n_iter_``.  Its predictions are bit-identical to the
-        saved model's on the same backend.
+        ``costs_``, ``history_`` and ``n_iter_``, ``preprocessing_`` (None in
+        a format-1 file), ``interrupted_`` and ``notes_``.  Its predictions are
+        bit-identical to the saved model's on the same backend.
 
     Raises
     ------
@@ -263,10 +295,13 @@ def load_model(path, backend=None) -> DeepNN:
         meta = _read_meta(archive, members, path)
         model = _build_model(meta, path)
         specs = _parameter_specs(model.layer_dims, model.dtype)
-        _check_parameter_list(meta, specs, members, path)
+        extra = _preprocess_specs(meta, model, path)
+        _check_parameter_list(meta, specs, members - set(extra), path)
         fitted = _fitted_attributes(meta, path)
         host = {name: _read_parameter(archive, name, shape, dtype, path)
                 for name, (shape, dtype) in specs.items()}
+        if extra:
+            fitted["preprocessing_"] = _read_preprocessing(archive, meta, extra, members, path)
     model.parameters_ = {name: _place(xp, value) for name, value in host.items()}
     model.backend_ = "numpy" if xp is np else "cupy"
     for name, value in fitted.items():
@@ -394,6 +429,31 @@ def _build_model(meta: dict, path: str) -> DeepNN:
         raise _error(path, f"the saved settings are not a valid DeepNN ({exc})") from exc
 
 
+def _preprocess_specs(meta: dict, model: DeepNN, path: str) -> dict:
+    """``{file name: ((n_x, 1), "float64")}`` of the preprocessing arrays, {} for none."""
+    kind = meta.get("preprocessing")
+    if kind is None:
+        return {}  # none learned yet (a model saved before fit) or none asked for
+    if kind != model.preprocess:
+        raise _error(path, f"the metadata's preprocessing {kind!r} does not match the "
+                           f"model's setting preprocess={model.preprocess!r}")
+    if meta.get("format_version", 1) < 2:
+        raise _error(path, "preprocessing needs format version 2; the file says 1")
+    return {name: ((model.layer_dims[0], 1), "float64") for name in PREPROCESS_KEYS.values()}
+
+
+def _read_preprocessing(archive, meta: dict, specs: dict, members: set[str], path: str):
+    missing = [name for name in specs if name not in members]
+    if missing:
+        raise _error(path, f"missing preprocessing array(s) {', '.join(missing)}")
+    arrays = {key: _read_parameter(archive, name, *specs[name], path)
+              for key, name in PREPROCESS_KEYS.items()}
+    try:
+        return Preprocessing(meta["preprocessing"], **arrays)
+    except ValueError as exc:
+        raise _error(path, f"the preprocessing arrays are not valid ({exc})") from exc
+
+
 def _parameter_specs(layer_dims: list[int], dtype: str) -> dict[str, tuple[tuple, str]]:
     """``{"W1": ((n_1, n_0), dtype), "b1": ((n_1, 1), dtype), ...}`` in the saved order."""
     specs = {}
@@ -480,6 +540,12 @@ def _fitted_attributes(meta: dict, path: str) -> dict:
                               for key, values in history.items()}
     if "n_iter" in meta:
         fitted["n_iter_"] = _n_iter(meta["n_iter"], path)
+    if not isinstance(meta.get("interrupted", False), bool):
+        raise _error(path, f"interrupted must be true or false, got {meta['interrupted']!r}")
+    fitted["interrupted_"] = meta.get("interrupted", False)
+    if not isinstance(meta.get("notes", {}), dict):
+        raise _error(path, f"notes must be an object, got {type(meta['notes']).__name__}")
+    fitted["notes_"] = meta.get("notes")
     return fitted
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import backend, propagation
 from .activations import get_activation
+from .datasets.transforms import PREPROCESSING, Preprocessing
 from .errors import NotFittedError
 from .initializers import check_init, initialize
 from .outputs import get_output
@@ -60,6 +61,15 @@ class DeepNN:
         ``0`` is silent; ``k > 0`` shows progress on stderr: a tqdm bar on a
         terminal, otherwise one line every k-th record
         (``Cost after iteration i: c | ...`` or ``Epoch e ...``).
+    preprocess : {None, "standardize", "scale"}
+        ``None`` (default): X goes into the network as given.  Otherwise
+        ``fit`` learns a :class:`~dlgpu.datasets.transforms.Preprocessing`
+        from its X (per-feature mean and std, or one scale constant), keeps it
+        as ``preprocessing_`` (saved with the model), and every method that
+        takes X (``fit``'s validation data, ``predict``, ``predict_proba``,
+        ``score``, ``cost``, ``loss_and_gradients``) applies it first: give
+        them raw data.  Data far outside the training range warns
+        (:class:`dlgpu.errors.DataRangeWarning`).
 
     Attributes
     ----------
@@ -77,12 +87,18 @@ class DeepNN:
         Gradient steps taken (fewer than asked when a callback stopped early).
     backend_ : str
         ``"numpy"`` or ``"cupy"``: where ``parameters_`` live.
+    preprocessing_ : Preprocessing or None
+        The input transform learned by ``fit`` (``preprocess`` given), else None.
+    interrupted_ : bool
+        True when the last ``fit`` was stopped by Ctrl-C (KeyboardInterrupt):
+        the model keeps the parameters of its last complete step, and
+        ``history_``, ``costs_`` and ``n_iter_`` say how far it got.
     """
 
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid",
                  learning_rate=0.0075, num_iterations=3000, init="he", seed=1,
                  dtype="float32", *, leaky_relu_slope=0.01, batch_size=None, epochs=None,
-                 shuffle=True, verbose=0):
+                 shuffle=True, verbose=0, preprocess=None):
         self.layer_dims = check_layer_dims(layer_dims)
         params = {"slope": leaky_relu_slope} if _is_leaky(hidden_activation) else {}
         self.hidden = get_activation(hidden_activation, **params)
@@ -99,6 +115,11 @@ class DeepNN:
         self.epochs = None if epochs is None else check_int(epochs, "epochs")
         self.shuffle = bool(shuffle)
         self.verbose = check_int(verbose, "verbose")
+        if preprocess is not None and preprocess not in PREPROCESSING:
+            raise ValueError(f"preprocess must be None or one of {', '.join(PREPROCESSING)}, "
+                             f"got {preprocess!r}")
+        self.preprocess = preprocess
+        self.preprocessing_ = None
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given: ``DeepNN(**model.get_params())``
@@ -106,15 +127,25 @@ class DeepNN:
         return {name: getattr(self, name) for name in _PARAM_NAMES}
 
     def save(self, path) -> None:
-        """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`."""
+        """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`.
+
+        After a distributed ``fit`` only rank 0 writes: the ranks hold the same model.
+        """
+        if getattr(self, "rank_", 0) != 0:
+            return
         from .io import save_model
         save_model(self, path)
 
     def __repr__(self) -> str:
+        steps = (f"batch_size={self.batch_size}, epochs={self.epochs}"
+                 if self.epochs is not None else
+                 f"num_iterations={self.num_iterations}, batch_size={self.batch_size}")
         return (f"DeepNN(layer_dims={self.layer_dims}, "
                 f"hidden_activation={self.hidden_activation!r}, "
-                f"learning_rate={self.learning_rate}, num_iterations={self.num_iterations}, "
-                f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r})")
+                f"output_activation={self.output_activation!r}, "
+                f"learning_rate={self.learning_rate}, {steps}, "
+                f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r}"
+                + (f", preprocess={self.preprocess!r}" if self.preprocess else "") + ")")
 
     # -- parameters -------------------------------------------------------------
     def initialize_parameters(self) -> DeepNN:
@@ -139,7 +170,8 @@ class DeepNN:
         return xp.asarray(A, dtype=self.dtype)
 
     # -- training ---------------------------------------------------------------
-    def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None) -> DeepNN:
+    def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
+            comm=None) -> DeepNN:
         """Train by gradient descent, full-batch or mini-batch (``batch_size``).
 
         X : (n_x, m); Y : (1, m) labels 0/1 for a sigmoid output, or for
@@ -150,15 +182,39 @@ class DeepNN:
         is a list of :class:`dlgpu.callbacks.Callback`.  ``stream`` (mini-batch
         on CuPy with NumPy data): ``None`` streams batches through pinned
         memory only when the data would take more than half of the free device
-        memory, ``True`` always, ``False`` never.  Returns self.
+        memory, ``True`` always, ``False`` never.  ``comm`` (from
+        :func:`dlgpu.distributed.init`): X, Y (and the validation data) are
+        this rank's shard, ``batch_size`` is global, and every rank ends with
+        the same parameters (see :mod:`dlgpu.distributed`).  Returns self.
         """
-        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
-        Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
-        if validation_data is not None:
-            validation_data = self._check_validation(validation_data)
+        if comm is not None:
+            if self.preprocess is not None:
+                # Each rank would learn its own shard's statistics: different models.
+                raise ValueError("preprocess is not supported with comm: standardize or scale "
+                                 "X with statistics of the whole data set before fit")
+            from .distributed.fit import fit as fit_distributed
+            fit_distributed(self, X, Y, validation_data, callbacks, stream, comm)
+            return self
+        vars(self).pop("rank_", None)
+        X, Y, validation_data = self._checked_data(X, Y, validation_data)
         self.initialize_parameters()
         train(self, X, Y, validation_data, callbacks, stream)
         return self
+
+    def _checked_data(self, X, Y, validation_data):
+        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
+        Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
+        self.preprocessing_ = (None if self.preprocess is None
+                               else Preprocessing.fit(self.preprocess, X))
+        if validation_data is not None:
+            validation_data = self._check_validation(validation_data)
+        return self._preprocessed(X, check_range=False), Y, validation_data
+
+    def _preprocessed(self, X, check_range: bool = True):
+        """X : (n_x, m), checked, through ``preprocessing_`` when the model has one."""
+        if self.preprocessing_ is None:
+            return X
+        return self.preprocessing_(X, self.dtype, check_range)
 
     def _check_validation(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -166,7 +222,7 @@ class DeepNN:
         Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val", dtype=self.dtype)
         Yv = self.output.check_targets(_as_array(validation_data[1], "Y_val"), Xv.shape[1],
                                        name="Y_val")
-        return Xv, Yv
+        return self._preprocessed(Xv), Yv
 
     # -- inference --------------------------------------------------------------
     def _validated(self, X, Y=_NO_TARGETS):
@@ -176,7 +232,7 @@ class DeepNN:
         if Y is not _NO_TARGETS:
             Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
             Y = self.output.targets(self._to_model(Y), self.dtype)
-        return self._to_model(X), Y
+        return self._to_model(self._preprocessed(X)), Y
 
     def _output(self, X):
         """(AL, ZL) for an already validated X; keeps no cache."""
@@ -227,7 +283,7 @@ class DeepNN:
 
 _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learning_rate",
                 "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",
-                "epochs", "shuffle", "verbose")
+                "epochs", "shuffle", "verbose", "preprocess")
 
 
 def _as_array(Y, name):

@@ -20,6 +20,7 @@ from . import backend, propagation
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
 from .errors import DeviceMemoryError
+from .interrupt import StepInterrupt, after_step
 from .progress import Progress
 
 COST_EVERY = 100
@@ -51,9 +52,9 @@ def evaluate(model, source, plan) -> tuple[float, float]:
 class _Recorder:
     """Builds the record of each record point and keeps ``history``."""
 
-    def __init__(self, model, callbacks, progress, validation):
+    def __init__(self, model, callbacks, progress, validation, sync=None):
         self.model, self.callbacks, self.progress = model, callbacks, progress
-        self.validation = validation
+        self.validation, self.sync = validation, sync
         self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": []}
         if validation is not None:
             self.history.update(val_cost=[], val_accuracy=[])
@@ -61,10 +62,14 @@ class _Recorder:
         self.last_epoch = 0
         self.examples = 0
         self.last_examples = 0
+        self.steps = 0
+        self.interrupt = StepInterrupt()
 
-    def __call__(self, iteration: int, epoch, cost) -> bool:
-        """Record; True when a callback asks to stop."""
+    def __call__(self, iteration: int, epoch, cost, n: int = 0) -> bool:
+        """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages."""
         cost = float(cost)  # the synchronization point
+        if self.sync is not None:
+            cost, = self.sync.means([cost], n)
         now = time.perf_counter()
         passes = epoch - self.last_epoch
         record = {"iteration": iteration, "epoch": epoch, "cost": cost,
@@ -72,6 +77,10 @@ class _Recorder:
                   "epoch_time": (now - self.last_time) / passes if passes else None}
         if self.validation is not None and math.isfinite(cost):
             record["val_cost"], record["val_accuracy"] = evaluate(self.model, *self.validation)
+            if self.sync is not None:
+                n_val = sum(len(columns) for columns in self.validation[1])
+                record["val_cost"], record["val_accuracy"] = self.sync.means(
+                    [record["val_cost"], record["val_accuracy"]], n_val)
         elif self.validation is not None:
             record["val_cost"], record["val_accuracy"] = float("nan"), float("nan")
         for key, value in record.items():
@@ -85,18 +94,30 @@ class _Recorder:
         return stop
 
     def count(self, n_examples: int) -> None:
-        """n examples went through a step."""
+        """n examples went through a step; the place where Ctrl-C stops training."""
         self.examples += n_examples
+        self.steps += 1
         if self.progress is not None:
             self.progress.step(n_examples)
+        if self.interrupt.requested:
+            raise KeyboardInterrupt
 
 
-def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> None:
+def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=None) -> None:
     """Train ``model`` (parameters already initialized) on checked X : (n_x, m), Y.
 
     ``validation_data`` is a checked ``(X_val, Y_val)`` or None; ``stream``
-    is passed to :func:`dlgpu.batching.make_batches`.  Sets ``history_``,
-    ``costs_`` and ``n_iter_`` on the model.
+    is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
+    :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
+    each record's figures global over the ranks (X, Y are then this rank's).
+    Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
+
+    Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
+    from a callback stops training after the current step: the model keeps
+    its parameters, ``history_`` (the records made so far), ``costs_`` and
+    ``n_iter_``, gets ``interrupted_ = True``, the callbacks' ``on_train_end``
+    runs, and the ``KeyboardInterrupt`` is raised again, so a script still
+    stops; catch it to go on with the model.
     """
     xp = backend.get_array_module(model.parameters_["W1"])
     dtype, m = model.dtype, X.shape[1]
@@ -105,8 +126,10 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
         callbacks.insert(0, StopOnNaN("raise"))
 
     epoch_mode = model.batch_size is not None or model.epochs is not None
-    batch_size = min(model.batch_size or m, m)
-    steps_per_epoch = math.ceil(m / batch_size)
+    m_all = m if sync is None else sync.m
+    batch_size = min(model.batch_size or m_all, m_all)
+    steps_per_epoch = (math.ceil(m / batch_size) if sync is None
+                       else sync.steps_per_epoch(batch_size))
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
     validation = None
@@ -116,22 +139,25 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
         validation = (source, epoch_plan(Xv.shape[1], batch_size, None))
 
     progress = None
-    if model.verbose:
+    if model.verbose and (sync is None or sync.rank == 0):
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
-    recorder = _Recorder(model, callbacks, progress, validation)
+    recorder = _Recorder(model, callbacks, progress, validation, sync)
     for callback in callbacks:
         callback.on_train_begin(model)
-    steps = 0
+    steps, interrupted = 0, False
     try:
         # Divergence is caught from the cost at each record point, with a message
         # that says where; NumPy's overflow warnings on the way there are noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                after_step(recorder.interrupt):
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
-                                      stream)
+                                      stream, sync)
             else:
-                steps = _train_full_batch(model, X, Y, recorder)
+                steps = _train_full_batch(model, X, Y, recorder, sync)
+    except KeyboardInterrupt:
+        steps, interrupted = recorder.steps, True
     except Exception as exc:
         if not _is_device_out_of_memory(exc):
             raise
@@ -143,8 +169,12 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None) -> Non
     model.n_iter_ = steps
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
+    model.interrupted_ = interrupted
     for callback in callbacks:
         callback.on_train_end(model)
+    if interrupted:
+        raise KeyboardInterrupt(f"training interrupted after {steps} steps; the model keeps "
+                                f"its parameters, history_ and costs_")
 
 
 def _is_device_out_of_memory(exc: BaseException) -> bool:
@@ -172,59 +202,66 @@ def _forward(model, X):
     return propagation.forward(model.parameters_, X, model.hidden, model.output)
 
 
-def _descend(model, AL, cache, T) -> None:
+def _descend(model, AL, cache, T, sync=None) -> None:
     grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
+    if sync is not None:
+        grads = sync.gradients(grads, AL.shape[1])  # the one all-reduce of the step
     propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
 
 
-def _step(model, X, T):
+def _step(model, X, T, sync=None):
     """One gradient-descent step on the batch X, T; returns ZL : (n_L, m) from before it."""
     AL, ZL, cache = _forward(model, X)
-    _descend(model, AL, cache, T)
+    _descend(model, AL, cache, T, sync)
     return ZL
 
 
-def _train_full_batch(model, X, Y, recorder) -> int:
+def _train_full_batch(model, X, Y, recorder, sync=None) -> int:
     """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
     for i in range(model.num_iterations):
         if i % COST_EVERY:
-            _step(model, X, T)
+            _step(model, X, T, sync)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
             AL, ZL, cache = _forward(model, X)
-            if recorder(i, i, model.output.cost(ZL, T)):
+            if recorder(i, i, model.output.cost(ZL, T), X.shape[1]):
                 return i
-            _descend(model, AL, cache, T)
+            _descend(model, AL, cache, T, sync)
         recorder.count(X.shape[1])
     return model.num_iterations
 
 
-def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream) -> int:
+def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream,
+                  sync=None) -> int:
     """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
     X, Y = _on_model_side(X, xp), _on_model_side(Y, xp)
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
-    rng = np.random.default_rng(model.seed) if model.shuffle else None
+    # Distributed: this rank's part of each global batch, shuffled per rank.
+    rng = (None if not model.shuffle else np.random.default_rng(model.seed) if sync is None
+           else sync.rng(model.seed))
     steps, epoch = 0, 0
     while steps < total_steps:
         epoch += 1
-        plan = epoch_plan(m, batch_size, rng)[:total_steps - steps]
+        plan = (epoch_plan(m, batch_size, rng) if sync is None
+                else sync.epoch_plan(rng))[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0
         for Xb, Yb in source(plan):
             T = model.output.targets(Yb, model.dtype)
             n = Xb.shape[1]
-            total += model.output.cost(_step(model, Xb, T), T) * T.dtype.type(n)
+            total += model.output.cost(_step(model, Xb, T, sync), T) * T.dtype.type(n)
             seen += n
             steps += 1
             recorder.count(n)
             # A long epoch is checked every COST_EVERY steps (one read-back), so
             # a divergence is reported near where it happened.
-            if steps % COST_EVERY == 0 and seen < m and not math.isfinite(float(total)):
-                recorder(steps, epoch, total)  # StopOnNaN raises, or asks to stop
+            if (steps % COST_EVERY == 0 and seen < m
+                    and not math.isfinite(float(total) if sync is None else sync.total(total))):
+                recorder(steps, epoch, total, seen)  # StopOnNaN raises, or asks to stop
                 return steps
-        if recorder(steps, epoch, total / total.dtype.type(seen)):
+        if recorder(steps, epoch, total / total.dtype.type(seen), seen):
             break
     return steps

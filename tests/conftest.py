@@ -1,8 +1,14 @@
 """Shared fixtures: every backend-dependent test runs on NumPy and on CuPy.
 
-The CuPy cases skip, with the reason, where CuPy cannot run (no CuPy, no
-GPU, a broken driver), so the suite passes on CPU-only machines.
+Where real CuPy cannot run (no CuPy, no GPU, a broken driver), the CuPy
+cases run on the strict CuPy stand-in of ``tests/cupy_standin`` instead,
+activated here before any test imports CuPy; they skip, with the reason,
+only where the stand-in cannot run either (no C++ compiler), and on CI
+(``CI`` set) that is a failure.
 """
+
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -10,11 +16,16 @@ import pytest
 import dlgpu
 from dlgpu.backend import probe_cupy
 
-_cupy, CUPY_SKIP_REASON = probe_cupy()
-HAS_CUPY = _cupy is not None
+from .cupy_standin import cupy_for_tests
 
-needs_cupy = pytest.mark.skipif(
-    not HAS_CUPY, reason=f"CuPy cannot run here: {(CUPY_SKIP_REASON or '').split(';')[0]}")
+_cupy, CUPY_SKIP_REASON, CUPY_IS_STANDIN = cupy_for_tests(probe_cupy)
+HAS_CUPY = _cupy is not None
+#: real CuPy on a real GPU (the stand-in does not count)
+HAS_REAL_CUPY = HAS_CUPY and not CUPY_IS_STANDIN
+if not HAS_CUPY and os.environ.get("CI"):
+    raise RuntimeError(f"CI must run the CuPy cases, at least on the stand-in: {CUPY_SKIP_REASON}")
+
+needs_cupy = pytest.mark.skipif(not HAS_CUPY, reason=f"CuPy cannot run here: {CUPY_SKIP_REASON}")
 BACKENDS = ["numpy", pytest.param("cupy", marks=needs_cupy)]
 
 
@@ -24,6 +35,13 @@ def _numpy_backend_by_default():
     dlgpu.set_backend("numpy")
     yield
     dlgpu.set_backend("numpy")
+
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    """Make ``import cupy`` fail, as on a machine without CuPy."""
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(dlgpu.backend, "_warned", set())
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,5 +1,7 @@
 """Callbacks: early stopping, stopping on a non-finite cost, checkpoints."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,53 @@ def test_a_long_epoch_is_checked_every_100_steps(binary_data):
     Y = np.tile(Y, 10)  # 400 steps an epoch
     with pytest.raises(DivergenceError, match=r"at iteration 100 \(epoch 1\)"):
         diverging_model(batch_size=1, epochs=1).fit(X, Y)
+
+
+class KeepsParameters(Callback):
+    """Copies of the parameters at each record."""
+
+    def on_train_begin(self, model):
+        self.kept = []
+
+    def on_record(self, model, record):
+        self.kept.append({k: dlgpu.to_numpy(v).copy() for k, v in model.parameters_.items()})
+
+
+def test_a_finite_blow_up_is_divergence_too(binary_data):
+    # relu at learning rate 20: costs 254, 366, then 3669 at epoch 3 (finite; measured).
+    X, Y = binary_data
+    model = DeepNN([3, 8, 1], learning_rate=20, batch_size=8, epochs=20)
+    kept = KeepsParameters()
+    with pytest.raises(DivergenceError, match=r"cost rose to [\d.e+]+ at iteration 15 \(epoch 3\), "
+                                              r"more than 10 times its first record") as info:
+        model.fit(X, Y, callbacks=[kept])
+    assert np.isfinite(info.value.value) and info.value.value > 10 * 254
+    # The model keeps the parameters of the record before: epoch 2's (the callback
+    # ran after StopOnNaN, so it saw epoch 2 last).
+    assert len(kept.kept) == 2
+    for key, value in model.parameters_.items():
+        np.testing.assert_array_equal(dlgpu.to_numpy(value), kept.kept[-1][key])
+
+
+def test_blow_up_rule_needs_both_the_factor_and_the_floor():
+    model = DeepNN([2, 1]).initialize_parameters()
+
+    def records(*costs, **settings):
+        check = StopOnNaN("warn", **settings)
+        check.on_train_begin(model)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DivergenceWarning)
+            for i, cost in enumerate(costs):
+                try:
+                    check.on_record(model, {"iteration": i, "epoch": i, "cost": cost})
+                except DivergenceWarning:
+                    return i
+        return None
+
+    assert records(0.7, 0.5, 4.9) is None          # 7x the first, under the floor
+    assert records(0.7, 0.5, 7.1) == 2             # over 10x and over 5
+    assert records(60.0, 0.3, 590.0) is None       # a high start, then under 10x of it
+    assert records(60.0, 0.3, 601.0) == 2
+    assert records(0.7, 100.0, blowup_factor=None) is None
+    with pytest.raises(ValueError, match="blowup_factor must be > 1"):
+        StopOnNaN(blowup_factor=0.5)

@@ -21,7 +21,7 @@ from dlgpu.activations import Tanh
 from dlgpu.errors import BackendError
 from dlgpu.io import META_KEY, ModelFileError, load_model, save_model
 
-from .conftest import HAS_CUPY, needs_cupy
+from .conftest import needs_cupy
 from .fuzzing import damaged_bytes
 
 
@@ -132,7 +132,9 @@ def test_file_is_plain_numpy_without_pickle(trained, saved):
         np.testing.assert_array_equal(value, dlgpu.to_numpy(model.parameters_[name]))
     assert meta["format"] == "dlgpu.DeepNN" and meta["format_version"] == 1
     assert meta["dlgpu_version"] == dlgpu.__version__
-    assert meta["params"] == json.loads(json.dumps(model.get_params()))
+    # Without preprocessing the file is format 1, as older dlgpu versions read it.
+    params = {k: v for k, v in model.get_params().items() if k != "preprocess"}
+    assert meta["params"] == json.loads(json.dumps(params))
     assert meta["backend"] == "numpy"
     assert meta["parameters"][0] == {"name": "W1", "shape": [5, 3], "dtype": "float32"}
     assert meta["costs"] == model.costs_
@@ -203,8 +205,7 @@ def test_saved_on_cupy_loads_on_numpy(binary_data, tmp_path):
     assert _contents(tmp_path / "m.npz")[1]["backend"] == "cupy"
 
 
-@pytest.mark.skipif(HAS_CUPY, reason="this machine can run CuPy")
-def test_load_on_cupy_without_cupy_raises_backend_error(saved):
+def test_load_on_cupy_without_cupy_raises_backend_error(saved, no_cupy):
     with pytest.raises(BackendError, match="CuPy cannot run"):
         load_model(saved, backend="cupy")
 
@@ -420,7 +421,7 @@ def _with_meta(path, **changes):
 @pytest.mark.parametrize("changes, fragment", [
     ({"format": "keras.Model"}, "unknown format 'keras.Model'"),
     ({"format": None}, "unknown format None"),
-    ({"format_version": 2}, "format version 2 is newer"),
+    ({"format_version": 3}, "format version 3 is newer"),
     ({"format_version": "1"}, "format_version must be a positive integer"),
     ({"format_version": 0}, "format_version must be a positive integer"),
     ({"format_version": True}, "format_version must be a positive integer"),
@@ -434,6 +435,9 @@ def _with_meta(path, **changes):
     ({"history": {"cost": ["fast"]}}, "history\\['cost'\\] holds 'fast'"),
     ({"n_iter": -1}, "n_iter must be"),
     ({"n_iter": 2.5}, "n_iter must be"),
+    ({"interrupted": "yes"}, "interrupted must be true or false"),
+    ({"notes": [1]}, "notes must be an object"),
+    ({"preprocessing": "standardize"}, "does not match the model's setting preprocess=None"),
 ])
 def test_bad_metadata(saved, changes, fragment):
     _with_meta(saved, **changes)
@@ -574,3 +578,70 @@ def test_fuzzed_metadata_raises_only_model_file_error(tmp_path, key, param, valu
         load_model(path)
     except ModelFileError:
         pass
+
+
+# -- preprocessing, interruption and notes (format 2) ---------------------------------
+@pytest.fixture
+def preprocessed(binary_data, tmp_path):
+    """A model that standardizes its inputs, trained on shifted, scaled data, and its file."""
+    X, Y = binary_data
+    X = X * 50 + 200
+    model = DeepNN([3, 5, 1], learning_rate=0.1, num_iterations=200, preprocess="standardize")
+    model.fit(X, Y)
+    model.notes_ = {"trained_on": "shifted data"}
+    path = tmp_path / "pre.npz"
+    model.save(path)
+    return model, X, path
+
+
+def test_preprocessing_is_saved_and_applied_by_the_loaded_model(preprocessed):
+    model, X, path = preprocessed
+    arrays, meta = _contents(path)
+    assert meta["format_version"] == 2 and meta["preprocessing"] == "standardize"
+    np.testing.assert_array_equal(arrays["preprocess_shift"], X.mean(axis=1, keepdims=True))
+    loaded = load_model(path)
+    assert loaded.preprocessing_.kind == "standardize" and loaded.notes_ == model.notes_
+    assert not loaded.interrupted_
+    _assert_same_model(model, loaded, X)
+    # The raw data, not standardized data, is what the model takes.
+    assert loaded.score(X, model.predict(X)) == 1.0
+
+
+def test_format_1_files_still_load_and_stay_format_1(saved, trained):
+    _, meta = _contents(saved)
+    assert meta["format_version"] == 1 and "preprocess" not in meta["params"]
+    loaded = load_model(saved)
+    assert loaded.preprocessing_ is None and loaded.notes_ is None
+    _assert_same_model(trained[0], loaded, trained[1])
+
+
+@pytest.mark.parametrize("drop, fragment", [
+    ("preprocess_scale", r"missing preprocessing array\(s\) preprocess_scale"),
+])
+def test_missing_preprocessing_array(preprocessed, drop, fragment):
+    _, _, path = preprocessed
+    arrays, meta = _contents(path)
+    del arrays[drop]
+    _write(path, arrays, meta)
+    _load_fails(path, fragment)
+
+
+def test_preprocessing_needs_format_2(preprocessed):
+    _, _, path = preprocessed
+    _with_meta(path, format_version=1)
+    _load_fails(path, "preprocessing needs format version 2")
+
+
+def test_bad_preprocessing_array_is_refused(preprocessed):
+    _, _, path = preprocessed
+    arrays, meta = _contents(path)
+    arrays["preprocess_scale"] = np.zeros_like(arrays["preprocess_scale"])
+    _write(path, arrays, meta)
+    _load_fails(path, "scale must be > 0")
+
+
+def test_an_unfitted_preprocess_setting_round_trips(binary_data, tmp_path):
+    model = DeepNN([3, 4, 1], preprocess="scale").initialize_parameters()
+    model.save(tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.preprocess == "scale" and loaded.preprocessing_ is None

@@ -192,3 +192,41 @@ def test_predict_checks_feature_count(binary_data):
 
 def test_invalid_data_error_is_a_value_error():
     assert issubclass(InvalidDataError, ValueError)
+
+
+def test_repr_shows_the_output_and_how_long_training_runs():
+    text = repr(DeepNN([3, 4, 2], output_activation="softmax", batch_size=32, epochs=10,
+                       preprocess="standardize"))
+    assert "output_activation='softmax'" in text and "batch_size=32, epochs=10" in text
+    assert "preprocess='standardize'" in text
+    text = repr(DeepNN([3, 1], num_iterations=500))
+    assert "num_iterations=500, batch_size=None" in text and "preprocess" not in text
+
+
+def test_a_model_with_preprocess_takes_raw_data_everywhere(binary_data):
+    X, Y = binary_data
+    raw = X * [[100.0], [0.01], [5.0]] + [[1e3], [0.0], [-40.0]]
+    model = DeepNN([3, 5, 1], learning_rate=0.3, num_iterations=300, preprocess="standardize")
+    model.fit(raw, Y, validation_data=(raw, Y))
+    np.testing.assert_array_equal(model.preprocessing_.shift, raw.mean(axis=1, keepdims=True))
+    # The same arithmetic as training on the transformed data: equal bit for bit.
+    Xs = model.preprocessing_(raw, "float32")
+    plain = DeepNN([3, 5, 1], learning_rate=0.3, num_iterations=300)
+    plain.fit(Xs, Y, validation_data=(Xs, Y))
+    for key, value in plain.parameters_.items():
+        np.testing.assert_array_equal(model.parameters_[key], value)
+    assert model.score(raw, Y) == plain.score(Xs, Y) > 0.9
+    assert model.history_["val_cost"] == plain.history_["val_cost"]
+    np.testing.assert_array_equal(model.predict_proba(raw), plain.predict_proba(Xs))
+    assert model.cost(raw, Y) == plain.cost(Xs, Y)
+
+
+def test_preprocess_must_be_a_known_name():
+    with pytest.raises(ValueError, match="preprocess must be None or one of standardize, scale"):
+        DeepNN([3, 1], preprocess="minmax")
+
+
+def test_preprocess_is_refused_with_comm(binary_data):
+    from dlgpu import distributed
+    with pytest.raises(ValueError, match="preprocess is not supported with comm"):
+        DeepNN([3, 1], preprocess="scale").fit(*binary_data, comm=distributed.init("local"))

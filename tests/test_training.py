@@ -1,5 +1,8 @@
 """Training: full-batch and mini-batch, epochs, shuffling, streamed data, validation, history."""
 
+import os
+import signal
+
 import numpy as np
 import pytest
 
@@ -104,6 +107,29 @@ def test_device_data_is_used_in_place(binary_data):
     assert bool((X == X0).all())
 
 
+@needs_cupy
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("stream", [None, True, False])
+@pytest.mark.parametrize("on_device", ["X", "Y"])
+def test_mixed_placement_trains_like_numpy(binary_data, on_device, stream, dtype):
+    """fit allows X and Y on different sides; mini-batches and validation batches then
+    gather across them without converting a device array implicitly."""
+    import cupy
+    X, Y = binary_data
+    kwargs = dict(batch_size=8, epochs=3, learning_rate=0.3, dtype=dtype, seed=4)
+    dlgpu.set_backend("numpy")
+    reference = DeepNN([3, 5, 1], **kwargs).fit(X, Y, validation_data=(X, Y))
+    dlgpu.set_backend("cupy")
+    Xm, Ym = (cupy.asarray(X), Y) if on_device == "X" else (X, cupy.asarray(Y))
+    model = DeepNN([3, 5, 1], **kwargs).fit(Xm, Ym, validation_data=(Xm, Ym), stream=stream)
+    rtol = 1e-10 if dtype == "float64" else 1e-4
+    for key in reference.parameters_:
+        np.testing.assert_allclose(dlgpu.to_numpy(model.parameters_[key]),
+                                   reference.parameters_[key], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(model.history_["val_cost"], reference.history_["val_cost"],
+                               rtol=rtol)
+
+
 def test_validation_metrics_are_recorded(binary_data):
     X, Y = binary_data
     Xv, Yv = X[:, :15], Y[:, :15]
@@ -174,3 +200,41 @@ def test_out_of_device_memory_suggests_a_smaller_batch():
     assert model.predict(X[:, :10]).shape == (1, 10)  # still usable
     # and a smaller batch then trains
     DeepNN([1000, 512, 1], batch_size=2000, epochs=1).fit(X, Y, stream=True)
+
+
+class _InterruptAt(dlgpu.callbacks.Callback):
+    """At the record of ``iteration``: raise KeyboardInterrupt, or send this process SIGINT."""
+
+    def __init__(self, iteration, how):
+        self.iteration, self.how = iteration, how
+
+    def on_record(self, model, record):
+        if record["iteration"] == self.iteration:
+            if self.how == "raise":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_keyboard_interrupt_from_a_callback_keeps_what_was_learned(binary_data):
+    X, Y = binary_data
+    model = DeepNN([3, 5, 1], learning_rate=0.3, batch_size=8, epochs=50)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, Y, callbacks=[_InterruptAt(15, "raise")])
+    assert model.interrupted_ and model.n_iter_ == 15
+    assert model.history_["epoch"] == [1, 2, 3] and len(model.costs_) == 3
+    done = DeepNN([3, 5, 1], learning_rate=0.3, batch_size=8, epochs=3).fit(X, Y)
+    assert same_parameters(model, done) and not done.interrupted_
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix",
+                    reason="sends SIGINT to its own process")
+def test_ctrl_c_stops_at_the_end_of_the_current_step(binary_data):
+    X, Y = binary_data
+    model = DeepNN([3, 5, 1], learning_rate=0.3, num_iterations=1000)
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 101 steps"):
+        model.fit(X, Y, callbacks=[_InterruptAt(100, "signal")])
+    # SIGINT came at the record before step 100; that step was finished, then it stopped.
+    assert model.interrupted_ and model.n_iter_ == 101 and model.history_["iteration"] == [0, 100]
+    assert same_parameters(model, DeepNN([3, 5, 1], learning_rate=0.3,
+                                         num_iterations=101).fit(X, Y))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

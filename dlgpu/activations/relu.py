@@ -2,6 +2,11 @@
 
 NOTE: the derivative at ``z = 0`` is taken as 0, as in the course
 (``dZ[Z <= 0] = 0``).  From the output, ``a > 0`` exactly when ``z > 0``.
+
+NaN must survive, as in NumPy, so that a diverged layer shows in the cost:
+``g(NaN) = NaN`` (a comparison with NaN is false, so the forward kernel
+tests ``z < 0``), and the backward pass multiplies ``dA`` by the 0/1 mask,
+as NumPy does, so a NaN or infinite ``dA`` stays NaN or infinite.
 """
 
 import numpy as np
@@ -11,8 +16,8 @@ from .base import Activation, zeros_row
 
 class ReLU(Activation):
     name = "relu"
-    cuda_forward = "(z > T(0) ? z : T(0))"
-    cuda_backward = "(a > T(0) ? dz : T(0))"
+    cuda_forward = "(z < T(0) ? T(0) : z)"
+    cuda_backward = "dz * (a > T(0) ? T(1) : T(0))"
 
     def forward_cpu(self, Z):
         # maximum() propagates NaN, so a diverged run stays visible.

@@ -9,10 +9,15 @@
 * :mod:`~dlgpu.bench.problems`, :mod:`~dlgpu.bench.steps`,
   :mod:`~dlgpu.bench.runs`: the same problem handed to dlgpu, the course's
   NumPy transcription, PyTorch and scikit-learn.
-* :mod:`~dlgpu.bench.machine`: what the numbers were measured on.
-* :mod:`~dlgpu.bench.results`, :mod:`~dlgpu.bench.charts`,
+* :mod:`~dlgpu.bench.machine`: what the numbers were measured on;
+  :mod:`~dlgpu.bench.load`: how busy the machine was around a run;
+  :mod:`~dlgpu.bench.trust`: the flags that say how far to trust it.
+* :mod:`~dlgpu.bench.results`, :mod:`~dlgpu.bench.tables`,
+  :mod:`~dlgpu.bench.charts`, :mod:`~dlgpu.bench.sections`,
   :mod:`~dlgpu.bench.report`: pytest-benchmark JSON in, a Markdown report
   with PNG charts out (``dlgpu bench --out DIR``).
 
-The benchmark suite itself is ``benchmarks/`` in the source tree.
+The benchmark suite itself is :mod:`dlgpu.bench.suite`, shipped with the
+package so that ``dlgpu bench`` runs from an install; the source tree's
+``benchmarks/`` imports it.
 """

@@ -5,7 +5,8 @@ the machine itself, with the library dlgpu uses there:
 
 * GEMM rate: a square matrix product of random (never zero) operands,
   ``2 n^3`` FLOPs, through ``xp.matmul`` (OpenBLAS or MKL on NumPy, cuBLAS
-  on CuPy, TF32 off unless ``CUPY_TF32=1``).
+  on CuPy, with TF32 when ``CUPY_TF32`` is above 0: see
+  :func:`dlgpu.bench.machine.cupy_tf32`).
 * Bandwidth: a copy of an array far larger than the caches, counting the
   bytes read plus the bytes written.  On NumPy the copy runs on one thread,
   as every NumPy elementwise operation does.

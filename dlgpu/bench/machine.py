@@ -75,6 +75,63 @@ def _cuda_version(number: int) -> str:
     return f"{number // 1000}.{number % 1000 // 10}"
 
 
+def gpu_unavailable() -> str | None:
+    """Why CuPy cannot run here (the first clause of the probe's reason), or None."""
+    from ..backend import probe_cupy
+
+    _, reason = probe_cupy()
+    return reason.split(";")[0] if reason else None
+
+
+def last_level_cache_bytes(path: str = "/sys/devices/system/cpu/cpu0/cache") -> int | None:
+    """The largest CPU cache of CPU 0 as the kernel reports it, in bytes, or None."""
+    sizes = []
+    try:
+        for index in (name for name in os.listdir(path) if name.startswith("index")):
+            with open(os.path.join(path, index, "size"), encoding="ascii") as file:
+                size = file.read().strip()
+            if size[:-1].isdigit() and size[-1:] in ("K", "M"):
+                sizes.append(int(size[:-1]) * (1024 if size[-1] == "K" else 1024 ** 2))
+    except OSError:
+        return None
+    return max(sizes, default=None)
+
+
+def cupy_tf32(value: str | None) -> bool | None:
+    """Whether CuPy's float32 matrix products may use TF32, given ``CUPY_TF32``'s value.
+
+    CuPy reads the variable once, at the first float32 product of the
+    process, as ``int(os.getenv('CUPY_TF32', '0')) > 0``, and caches the
+    compute type (``get_compute_type`` in ``cupy/_core/_routines_linalg.pyx``,
+    the same in 13.6 and 14.2); TF32 then needs compute capability 8.0 or
+    higher, else CuPy warns and keeps full float32.  None: a value ``int``
+    rejects, on which CuPy's first float32 product raises ValueError.
+    """
+    try:
+        return int(value if value is not None else "0") > 0
+    except ValueError:
+        return None
+
+
+def tf32_settings() -> dict:
+    """TF32 as each GPU library in this process will use it for float32 products.
+
+    ``cupy``: :func:`cupy_tf32` of the environment; ``torch``: PyTorch's own
+    flags, read only if PyTorch is already imported (the benchmarks set them).
+    """
+    settings = {"CUPY_TF32": os.environ.get("CUPY_TF32"),
+                "cupy": cupy_tf32(os.environ.get("CUPY_TF32"))}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            settings["torch"] = {
+                "allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+                "float32_matmul_precision": torch.get_float32_matmul_precision()}
+        except AttributeError:  # a PyTorch without these flags
+            settings["torch"] = None
+    return settings
+
+
 def gpu() -> dict | None:
     """The CUDA device CuPy would use, or None where CuPy cannot run."""
     from ..backend import probe_cupy
@@ -113,6 +170,9 @@ def describe() -> dict:
         "torch_threads": _torch_threads(),
         "scikit-learn": package_version("scikit-learn"),
         "gpu": gpu(),
+        "gpu_unavailable": gpu_unavailable(),
+        "tf32": tf32_settings(),
+        "llc_bytes": last_level_cache_bytes(),
         "env": {key: value for key, value in sorted(os.environ.items())
                 if key.startswith(_ENV_PREFIXES)},
     }

@@ -3,12 +3,14 @@
     dlgpu bench --out DIR [--quick | --full] [-k EXPRESSION]
     dlgpu bench --out DIR --json FILE [FILE ...]
 
-Without ``--json`` the suite in ``benchmarks/`` runs in a fresh Python
-(``python -m pytest benchmarks --benchmark-enable --benchmark-json
+Without ``--json`` the suite shipped in :mod:`dlgpu.bench.suite` runs in a
+fresh Python (``python -m pytest <suite> --benchmark-enable --benchmark-json
 DIR/benchmark.json``), so the report always comes from a saved, re-readable
-JSON file.  ``--quick`` measures the small shapes with few rounds (about a
-minute on a 2-core CPU); ``--full`` adds the large sizes, meant for a GPU.
-``DIR`` receives ``report.md`` and its PNG charts.
+JSON file, and an installed dlgpu needs no source checkout.  ``--quick``
+measures the small shapes with few rounds; ``--full`` adds the large sizes,
+meant for a GPU.  ``DIR`` receives ``report.md`` and its PNG charts.  The
+report opens with the run's flags (:mod:`dlgpu.bench.trust`): wide spreads,
+a busy machine, and what to do about them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import charts, tables
+from . import charts, sections, tables, trust
 from .results import ResultSet, load
 
 REPORT = "report.md"
@@ -28,8 +30,8 @@ JSON = "benchmark.json"
 
 
 def default_suite() -> Path:
-    """``benchmarks/`` of the source tree this dlgpu was imported from."""
-    return Path(__file__).resolve().parents[2] / "benchmarks"
+    """The suite shipped in this dlgpu: :mod:`dlgpu.bench.suite`."""
+    return Path(__file__).resolve().parent / "suite"
 
 
 def suite_command(json_path: Path, suite: Path, select: str | None = None) -> list[str]:
@@ -43,10 +45,11 @@ def run_suite(json_path: Path, tier: str, suite: Path, select: str | None = None
     suite = Path(suite).resolve()
     if not (suite / "conftest.py").is_file():
         raise FileNotFoundError(
-            f"the benchmark suite is not at {suite}: run from a dlgpu source checkout, "
-            f"pass --benchmarks DIR, or read saved results with --json FILE")
+            f"the benchmark suite is not at {suite} (no conftest.py): pass --benchmarks DIR, "
+            f"or read saved results with --json FILE")
     env = {key: value for key, value in os.environ.items() if key != "DLGPU_BENCH_FULL"}
     env["DLGPU_BENCH_TIER"] = tier
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing written into an installed package
     # The subprocess must import this same dlgpu, installed or not.
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
@@ -61,7 +64,7 @@ def _machine_lines(result_set: ResultSet) -> list[str]:
         described = source.machine.get("dlgpu") or {}
         blas = described.get("blas") or {}
         gpu = described.get("gpu")
-        commit = source.commit
+        commit = source.commit if source.commit.get("id") != "unversioned" else {}
         lines.append(f"**{Path(source.path).name}**, measured {source.datetime or 'at an unknown time'}"
                      + (f", commit `{str(commit.get('id', ''))[:10]}`"
                         + (" (with uncommitted changes)" if commit.get("dirty") else "")
@@ -85,7 +88,11 @@ def _machine_lines(result_set: ResultSet) -> list[str]:
                          f"{gpu.get('driver') or '?'}; CUDA driver API {gpu['cuda_driver']}, "
                          f"runtime {gpu['cuda_runtime']}; CuPy {gpu['cupy']}")
         else:
-            lines.append("- GPU: none usable by CuPy")
+            lines.append("- GPU: none usable by CuPy"
+                         + (f": {described['gpu_unavailable']}"
+                            if described.get("gpu_unavailable") else ""))
+        lines.append("- TF32 for float32 matrix products on a GPU: "
+                     + sections.tf32_text(described))
         if described.get("env"):
             lines.append("- Environment: " + ", ".join(
                 f"`{k}={v}`" for k, v in described["env"].items()))
@@ -98,9 +105,12 @@ Every figure is a median over timed rounds, with all implementations measured
 in the same run, one after another, on the same problem: the same network (ReLU
 hidden layers, sigmoid output, mean cross-entropy), starting parameters, data,
 dtype and learning rate, plain gradient descent.  On a GPU, a warm-up call runs
-outside the timed region (kernel compilation, cuBLAS handle, memory pools), each
-round runs many steps and synchronizes the device before the clock is read, and
-TF32 is off (CuPy's default; PyTorch's `allow_tf32` flags set to False).
+outside the timed region (kernel compilation, cuBLAS handle, memory pools), and
+each round runs many steps and synchronizes the device before the clock is
+read; TF32 is as the Machine section says.  After each time comes its
+interquartile range over rounds in the same unit, "41.2 ms (40.5–43.1)"; after
+each ratio, the range of ratios those ranges allow (or, side by side, the IQR of
+the ratios of steps taken in the same round).  ⚠ marks a wide one (see the top).
 
 FLOPs are those of the matrix products (2 per multiply-add; no dA[0]); bytes
 are the least traffic of a step that keeps each layer's output for the backward
@@ -126,8 +136,11 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
     activations = result_set.of_kind("activation")
     lines = ["# dlgpu benchmark report", "",
              f"Written {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}"
-             + (f" by `{command}`" if command else "") + ".", "", "## Machine", ""]
+             + (f" by `{command}`" if command else "") + ".", ""]
+    lines += sections.trust_section(result_set)
+    lines += ["## Machine", ""]
     lines += _machine_lines(result_set)
+    lines += sections.skipped_section(result_set, interleaved)
     lines += ["## How it was measured", "", METHOD, ""]
     if interleaved:
         lines += ["## Side by side, taking turns", "",
@@ -154,6 +167,7 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
         charts.roofline_chart(steps, out / "step_roofline.png")
         lines += ["![time per training step](step_time.png)", "",
                   "![percent of the roofline floor](step_roofline.png)", ""]
+    lines += sections.gpu_section(result_set, steps + interleaved)
     if runs:
         iterations = sorted({r.info.get("iterations") for r in runs})
         lines += ["## Whole training runs", "",
@@ -169,11 +183,14 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
     if activations:
         lines += ["## Activations, forward + backward", "",
                   ("Each call refreshes its two inputs (two copies), then runs the fused "
-                   "`A <- g(A + b)` and `dA <- dA * g'(A)`: 9 n elements moved.  Sizes that "
-                   "fit in the caches can pass the memory-bandwidth ceiling, measured on an "
-                   "array far larger than them."), ""]
-        lines += _section("Time and bandwidth per call", tables.activation_table(activations))
-        charts.activation_chart(activations, out / "activations.png")
+                   "`A <- g(A + b)` and `dA <- dA * g'(A)`: 9 n elements moved.  The "
+                   "percent is of the DRAM copy rate, the bandwidth ceiling measured on "
+                   "arrays far larger than the caches; a call whose four arrays fit in the "
+                   "CPU's last-level cache (\"in cache\") runs from the cache and can pass "
+                   "100%."), ""]
+        lines += _section("Time and bandwidth per call",
+                          tables.activation_table(activations, _llc_bytes(result_set)))
+        charts.activation_chart(activations, out / "activations.png", _llc_bytes(result_set))
         lines += ["![activation throughput](activations.png)", ""]
     lines += _section("Ceilings measured in this run", tables.ceilings_table(result_set.results))
     if result_set.others:
@@ -188,24 +205,47 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
     return report
 
 
+def _llc_bytes(result_set: ResultSet) -> int | None:
+    sizes = [(s.machine.get("dlgpu") or {}).get("llc_bytes") for s in result_set.sources]
+    return min(sizes) if sizes and None not in sizes else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlgpu bench",
-        description="Run the benchmark suite (or read its saved JSON) and write a Markdown "
-                    "report with PNG charts.",
-        epilog="Results go to DIR/report.md with PNG charts; a run also keeps DIR/benchmark.json.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Run the benchmark suite shipped with dlgpu (or read its saved JSON) and write
+a Markdown report with PNG charts: dlgpu beside the course's NumPy code,
+PyTorch and scikit-learn (each when installed), on the CPU and, where CuPy
+runs, on the GPU.  Needs dlgpu[bench] (pytest, pytest-benchmark, matplotlib).""",
+        epilog="""\
+Results go to DIR/report.md with PNG charts; a run also keeps DIR/benchmark.json.
+The report opens with its flags: figures whose IQR over rounds exceeds 10% of
+the median, and a machine busy with other work before, during or after the run,
+each with what to do (for example OPENBLAS_NUM_THREADS=1, or an idle machine).
+
+examples:
+  dlgpu bench --quick --out report/          short run: small shapes, few rounds
+  dlgpu bench --out report/                  default sizes
+  dlgpu bench --full --out report/ -k cupy   the large shapes, GPU rows only
+  dlgpu bench --out report/ --json a.json b.json   a report from saved results""")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the report")
     parser.add_argument("--json", nargs="+", metavar="FILE",
                         help="read these pytest-benchmark JSON files instead of running")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true",
-                      help="small shapes, few rounds (about a minute on a 2-core CPU)")
+                      help="small shapes (the course's cat network, [784,128,128,1] at m=256, "
+                           "[784,256,128,1] at m=8192; activations of 1e4 and 1e5 elements), "
+                           "0.25 s of rounds (3 to 15) per benchmark, 3 s side by side, "
+                           "smaller ceilings: for checks, not for figures to quote")
     size.add_argument("--full", action="store_true",
                       help="add the large sizes (gigabytes per array; meant for a GPU)")
     parser.add_argument("-k", dest="select", metavar="EXPRESSION",
                         help="run only the benchmarks matching this pytest -k expression")
     parser.add_argument("--benchmarks", type=Path, default=None, metavar="DIR",
-                        help="the benchmark suite (default: benchmarks/ of this source tree)")
+                        help="another benchmark suite to run (default: the one shipped in "
+                             "dlgpu, dlgpu/bench/suite)")
     return parser
 
 
@@ -237,11 +277,17 @@ def main(argv=None) -> int:
                       f"{status})", file=sys.stderr)
                 return status or 1
             paths = [json_path]
-        report = build_report(load(paths), out, "dlgpu bench " + " ".join(argv))
+        result_set = load(paths)
+        report = build_report(result_set, out, "dlgpu bench " + " ".join(argv))
     except (OSError, ValueError, ImportError) as exc:
         print(f"dlgpu bench: error: {exc}", file=sys.stderr)
         return 2
     print(f"report: {report}")
+    flags = trust.assess(result_set.results, result_set.sources)
+    if flags:
+        reasons = ", ".join(dict.fromkeys(f.short for f in flags))
+        print(f"dlgpu bench: this run is flagged ({reasons}): see the top of {report}",
+              file=sys.stderr)
     if status:
         print(f"dlgpu bench: some benchmarks failed (pytest exit status {status}); "
               f"the report holds the others", file=sys.stderr)

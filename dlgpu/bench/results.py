@@ -21,6 +21,8 @@ IMPLEMENTATIONS = ("dlgpu", "course", "torch", "sklearn")
 LABELS = {"dlgpu": "dlgpu", "course": "course", "torch": "PyTorch", "sklearn": "scikit-learn",
           "products": "matrix products alone"}
 DEVICES = ("cpu", "gpu")
+#: the keys ``benchmarks/conftest.py`` adds to the JSON file
+LOAD_KEY, SKIPPED_KEY = "dlgpu_load", "dlgpu_skipped"
 _REQUIRED = ("kind", "impl", "device", "dtype", "flops", "bytes", "examples",
              "gemm_flops_per_s", "bandwidth_bytes_per_s")
 
@@ -31,10 +33,16 @@ class Result:
 
     name: str
     median_s: float
-    iqr_s: float
+    q1_s: float  # the first and third quartiles of the times over rounds
+    q3_s: float
     rounds: int
     info: dict = field(repr=False)
     source: str = ""
+
+    @property
+    def relative_iqr(self) -> float:
+        """The interquartile range over rounds as a fraction of the median."""
+        return (self.q3_s - self.q1_s) / self.median_s
 
     @property
     def kind(self) -> str:
@@ -75,12 +83,16 @@ class Result:
 
 @dataclass
 class Source:
-    """One JSON file: where it came from and the machine it describes."""
+    """One JSON file: where it came from, the machine it describes, how busy that
+    machine was (:func:`dlgpu.bench.load.between`, None if not recorded) and
+    the benchmarks skipped, reason -> count."""
 
     path: str
     machine: dict
     commit: dict
     datetime: str
+    load: dict | None = None
+    skipped: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -117,8 +129,9 @@ def _result(entry: dict, source: str) -> Result | None:
         raise ValueError(f"{source}: benchmark {entry.get('name')!r} lacks "
                          f"{', '.join(missing)} in extra_info")
     stats = entry["stats"]
-    return Result(entry["name"], float(stats["median"]), float(stats.get("iqr", 0.0)),
-                  int(stats.get("rounds", 0)), info, source)
+    median = float(stats["median"])
+    return Result(entry["name"], median, float(stats.get("q1", median)),
+                  float(stats.get("q3", median)), int(stats.get("rounds", 0)), info, source)
 
 
 def load(paths) -> ResultSet:
@@ -131,7 +144,8 @@ def load(paths) -> ResultSet:
     for path in paths:
         data = _read(path)
         sources.append(Source(str(path), data.get("machine_info") or {},
-                              data.get("commit_info") or {}, data.get("datetime", "")))
+                              data.get("commit_info") or {}, data.get("datetime", ""),
+                              data.get(LOAD_KEY), data.get(SKIPPED_KEY) or {}))
         for entry in data["benchmarks"]:
             result = _result(entry, str(path))
             if result is None:

@@ -10,7 +10,7 @@ plain gradient descent.  Only what is timed differs by library:
 ``course``   the course's ``L_model_forward`` / ``L_model_backward`` /
              ``update_parameters`` transcription (:mod:`dlgpu.course`).
 ``torch``    PyTorch eager: ``nn.Sequential`` of ``Linear`` and ``ReLU``,
-             ``BCEWithLogitsLoss``, ``optim.SGD``; TF32 off.
+             ``BCEWithLogitsLoss``, ``optim.SGD``; TF32 as CuPy's.
 ``sklearn``  scikit-learn's ``MLPClassifier(solver="sgd", batch_size=m,
              momentum=0, alpha=0)``: one ``partial_fit`` on the m examples is
              exactly one step (one epoch of one batch).  It is the whole call
@@ -25,6 +25,7 @@ Each builder returns a :class:`Step`; a peer that cannot run here raises
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import backend
+from .machine import cupy_tf32
 from .problems import Problem
 from .timing import synchronizer
 
@@ -124,11 +126,14 @@ def torch_network(problem: Problem, torch_device: str):
 
 
 def torch_device(device: str) -> str:
-    """PyTorch's name for ``device``, with TF32 switched off; Unavailable if it has no GPU."""
+    """PyTorch's name for ``device``, with TF32 as CuPy's (:func:`~dlgpu.bench.machine.cupy_tf32`:
+    off unless ``CUPY_TF32`` is set), so both GPU libraries multiply float32 alike;
+    Unavailable if PyTorch has no GPU."""
     import torch
 
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    tf32 = bool(cupy_tf32(os.environ.get("CUPY_TF32")))
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
     if device == "cpu":
         return "cpu"
     if not torch.cuda.is_available():

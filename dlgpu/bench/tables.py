@@ -9,17 +9,53 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from .results import DEVICES, IMPLEMENTATIONS, LABELS, Result
+from .trust import is_wide, quartiles
 
 Table = tuple[list[str], list[list[str]]]
 
 
-def format_seconds(seconds: float) -> str:
-    """``0.0412 -> '41.2 ms'``: three significant digits, in s, ms or µs."""
+def _time_unit(seconds: float) -> tuple[str, float]:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale or unit == "µs":
-            return f"{_three_digits(seconds / scale)} {unit}"
+            return unit, scale
     raise AssertionError("unreachable")
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.0412 -> '41.2 ms'``: three significant digits, in s, ms or µs."""
+    unit, scale = _time_unit(seconds)
+    return f"{_three_digits(seconds / scale)} {unit}"
+
+
+def _wide_mark(median: float, low: float, high: float) -> str:
+    return " ⚠" if is_wide((high - low) / median) else ""
+
+
+def format_seconds_spread(median: float, q1: float, q3: float) -> str:
+    """``(0.0412, 0.0405, 0.0431) -> '41.2 ms (40.5–43.1)'``: the median and, in its
+    unit, the interquartile range; ``' ⚠'`` follows a wide one (:mod:`~dlgpu.bench.trust`)."""
+    unit, scale = _time_unit(median)
+    return (f"{_three_digits(median / scale)} {unit} "
+            f"({_three_digits(q1 / scale)}–{_three_digits(q3 / scale)})"
+            + _wide_mark(median, q1, q3))
+
+
+def format_ratio_spread(ratio: float, low: float, high: float) -> str:
+    """``'0.71× (0.68–0.75)'``; ``' ⚠'`` follows a range wider than the threshold."""
+    return f"{format_ratio(ratio)} ({low:.2f}–{high:.2f})" + _wide_mark(ratio, low, high)
+
+
+def result_time(r: Result) -> str:
+    return format_seconds_spread(r.median_s, r.q1_s, r.q3_s)
+
+
+def ratio_of(ours: Result, theirs: Result) -> str:
+    """Our median over theirs, with the range their IQRs allow (q1 / q3' to q3 / q1')."""
+    return format_ratio_spread(ours.median_s / theirs.median_s, ours.q1_s / theirs.q3_s,
+                               ours.q3_s / theirs.q1_s)
 
 
 def format_count(value: float) -> str:
@@ -106,9 +142,11 @@ def training_table(results: list[Result], figure: str) -> Table:
             if r is None:
                 row.append("—")
             elif figure == "time":
-                row.append(format_seconds(r.median_s))
+                row.append(result_time(r))
             else:
-                row.append(format_count(r.metrics()["examples_per_s"]))
+                examples = r.info["examples"]
+                low, high = format_count(examples / r.q3_s), format_count(examples / r.q1_s)
+                row.append(f"{format_count(r.metrics()['examples_per_s'])} ({low}–{high})")
         rows.append(row)
     return header, rows
 
@@ -128,10 +166,10 @@ def comparison_table(results: list[Result]) -> Table:
             if ours is None:
                 continue
             metrics = ours.metrics()
-            row = _training_case(case) + [device.upper(), format_seconds(ours.median_s)]
+            row = _training_case(case) + [device.upper(), result_time(ours)]
             for peer in peers:
                 theirs = cells.get((peer, device))
-                row.append(format_ratio(ours.median_s / theirs.median_s) if theirs else "—")
+                row.append(ratio_of(ours, theirs) if theirs else "—")
             row += [format_seconds(metrics["floor_s"]), format_percent(metrics["pct_of_floor"]),
                     f"{metrics['gflops_per_s']:.1f}"]
             rows.append(row)
@@ -147,17 +185,26 @@ def speedup_table(results: list[Result]) -> Table:
             cpu, gpu = cells.get((impl, "cpu")), cells.get((impl, "gpu"))
             if cpu and gpu:
                 rows.append(_training_case(case) + [
-                    LABELS[impl], format_seconds(cpu.median_s), format_seconds(gpu.median_s),
-                    format_ratio(cpu.median_s / gpu.median_s)])
+                    LABELS[impl], result_time(cpu), result_time(gpu), ratio_of(cpu, gpu)])
     return header, rows
 
 
-def activation_table(results: list[Result]) -> Table:
-    """Per activation, dtype and size: time per call and GB/s on each backend."""
+#: arrays of n elements an activation benchmark's call works on (Z0, dA0, A, dA)
+ACTIVATION_ARRAYS = 4
+
+
+def activation_table(results: list[Result], llc_bytes: int | None = None) -> Table:
+    """Per activation, dtype and size: time per call and GB/s on each backend.
+
+    GB/s is also given as a percent of the DRAM copy rate (the bandwidth
+    ceiling, measured on arrays far larger than the caches); where the call's
+    arrays fit in the CPU's last-level cache of ``llc_bytes``, it can pass
+    100%, and the cell says "in cache".
+    """
     devices = [d for d in DEVICES if any(r.device == d for r in results)]
     header = ["activation", "dtype", "elements"]
     for d in devices:
-        header += [f"{d.upper()} time", f"{d.upper()} GB/s", f"{d.upper()} % of bandwidth"]
+        header += [f"{d.upper()} time", f"{d.upper()} GB/s", f"{d.upper()} % of DRAM copy rate"]
     if len(devices) == 2:
         header.append("GPU speedup")
     rows = []
@@ -172,11 +219,14 @@ def activation_table(results: list[Result]) -> Table:
                 row += ["—"] * 3
                 continue
             metrics = r.metrics()
-            row += [format_seconds(r.median_s), f"{metrics['gbytes_per_s']:.1f}",
-                    format_percent(metrics["pct_of_bandwidth"])]
+            in_cache = (d == "cpu" and llc_bytes is not None
+                        and ACTIVATION_ARRAYS * n * np.dtype(dtype).itemsize <= llc_bytes)
+            row += [result_time(r), f"{metrics['gbytes_per_s']:.1f}",
+                    format_percent(metrics["pct_of_bandwidth"]) + (" (in cache)" if in_cache
+                                                                    else "")]
         if len(devices) == 2:
             cpu, gpu = cells.get("cpu"), cells.get("gpu")
-            row.append(format_ratio(cpu.median_s / gpu.median_s) if cpu and gpu else "—")
+            row.append(ratio_of(cpu, gpu) if cpu and gpu else "—")
         rows.append(row)
     return header, rows
 
@@ -202,9 +252,34 @@ def ceilings_table(results: list[Result]) -> Table:
 TARGET_RATIOS = {"torch": 1.1, "sklearn": 0.6}
 
 
+def interleaved_spread(entries: dict, name: str, over: str | None = None):
+    """``(q1, q3)`` of an interleaved implementation's times, or of its time over
+    ``over``'s round by round (both took their turns in the same rounds); None
+    where the times were not recorded."""
+    times = entries[name].get("times_s")
+    if not times:
+        return None
+    if over is None:
+        q1, _, q3 = quartiles(times)
+        return q1, q3
+    theirs = entries[over].get("times_s")
+    if not theirs or len(theirs) != len(times):
+        return None
+    q1, _, q3 = quartiles([a / b for a, b in zip(times, theirs)])
+    return q1, q3
+
+
+def _verdict(ratio: float, spread, target: float) -> str:
+    if spread is not None and spread[0] <= target < spread[1]:
+        return "unclear: the IQR spans the target"
+    return "met" if ratio <= target else "not met"
+
+
 def interleaved_table(results: list[Result]) -> Table:
     """Implementations that took turns on one problem: medians, ratios, targets met.
 
+    Each median comes with the interquartile range of its steps, and each
+    ratio with that of the ratios of the steps taken in the same rounds.
     Where the step's matrix products alone took turns too (``products``), their
     median and their ratio to each peer's step follow: a target below that
     ratio cannot be met with this BLAS on this machine.
@@ -219,22 +294,34 @@ def interleaved_table(results: list[Result]) -> Table:
               + ["steps each"])
     rows = []
     for r in sorted(results, key=lambda r: (r.info["flops"], r.device)):
-        medians = {name: v["median_s"] for name, v in r.info["interleaved"].items()}
+        entries = r.info["interleaved"]
+        medians = {name: v["median_s"] for name, v in entries.items()}
         row = _training_case(r.case) + [r.device.upper()]
-        row += [format_seconds(medians[i]) if i in medians else "—" for i in impls]
+        row += [_interleaved_time(entries, i) if i in medians else "—" for i in impls]
         for peer in peers:
             if "dlgpu" in medians and peer in medians:
                 ratio = medians["dlgpu"] / medians[peer]
+                spread = interleaved_spread(entries, "dlgpu", peer)
+                cell = _ratio_cell(ratio, spread)
                 if r.device == "cpu":  # the targets are the CPU's
-                    met = "met" if ratio <= TARGET_RATIOS[peer] else "not met"
-                    row.append(f"{format_ratio(ratio)} ({met})")
-                else:
-                    row.append(format_ratio(ratio))
+                    cell += f" ({_verdict(ratio, spread, TARGET_RATIOS[peer])})"
+                row.append(cell)
             else:
                 row.append("—")
         if floor:
-            row += [format_ratio(medians["products"] / medians[peer])
+            row += [_ratio_cell(medians["products"] / medians[peer],
+                                interleaved_spread(entries, "products", peer))
                     if "products" in medians and peer in medians else "—" for peer in peers]
-        row.append(str(min(v["steps"] for v in r.info["interleaved"].values())))
+        row.append(str(min(v["steps"] for v in entries.values())))
         rows.append(row)
     return header, rows
+
+
+def _interleaved_time(entries: dict, name: str) -> str:
+    spread = interleaved_spread(entries, name)
+    median = entries[name]["median_s"]
+    return format_seconds_spread(median, *spread) if spread else format_seconds(median)
+
+
+def _ratio_cell(ratio: float, spread) -> str:
+    return format_ratio_spread(ratio, *spread) if spread else format_ratio(ratio)

@@ -3,8 +3,11 @@
 ``dlgpu train`` (the default) trains a network and can save it and plot it,
 ``dlgpu predict`` and ``dlgpu evaluate`` use a saved model on a data file,
 ``dlgpu info`` tells which backend is in use and why, and ``dlgpu bench``
-writes the benchmark report.  A user's mistake (a missing file, a bad
-option, data of the wrong shape) is one line on stderr and exit status 2.
+writes the benchmark report.  Exit status: 0 done; 1 training diverged
+(the message says where); 2 a user's mistake (a missing file, a bad option,
+data of the wrong shape), one line on stderr; 130 stopped by Ctrl-C (``train
+--out`` still saves what was learned).  ``dlgpu info`` exits 0 also when the
+backend asked for cannot run, and says why.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from .. import __version__, backend
-from ..errors import BackendError, DivergenceError, InvalidDataError, ModelFileError, NotFittedError
+from ..errors import (BackendError, DataRangeWarning, DivergenceError, InvalidDataError,
+                      ModelFileError, NotFittedError)
 from . import data, info, predict, train
 
 COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info}
@@ -44,11 +49,14 @@ def main(argv=None) -> int:
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        if getattr(args, "backend", None):
+        if getattr(args, "backend", None) and args.command != "info":
             backend.set_backend(args.backend)
         if args.command in ("predict", "evaluate"):
             _note_fallback()
-        return COMMANDS[args.command].run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            warnings.simplefilter("once", DataRangeWarning)  # score and cost both check X
+            return COMMANDS[args.command].run(args)
     except BrokenPipeError:
         # The reader went away (`dlgpu predict ... | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -70,6 +78,11 @@ def _note_fallback() -> None:
     reason = backend.fallback_reason()
     if reason:
         print(f"dlgpu: using NumPy (CuPy unavailable: {reason.split(';')[0]})", file=sys.stderr)
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (data far outside the training range, ...) as one line on stderr."""
+    print(f"dlgpu: warning: {_one_line(message)}", file=sys.stderr)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,4 +1,9 @@
-"""``dlgpu info``: the backend in use, the device, the versions, and why a fallback happened."""
+"""``dlgpu info``: the backend in use, the device, the versions, and why a fallback happened.
+
+It exits 0 whenever it could print its report, also when the backend asked
+for (``DLGPU_BACKEND=cupy``, ``--backend cupy``) cannot run: the report then
+says ``backend: none`` and why.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import __version__, backend
-from ..errors import BackendFallbackWarning
+from ..errors import BackendError, BackendFallbackWarning
 
 
 def add_parser(sub) -> None:
@@ -25,9 +30,17 @@ def backend_quietly() -> str:
 
 
 def run(args) -> int:
-    name = backend_quietly()
     print(f"dlgpu {__version__} (Python {platform.python_version()}, "
           f"{platform.system()} {platform.machine()})")
+    try:
+        if args.backend:
+            backend.set_backend(args.backend)
+        name = backend_quietly()
+    except BackendError as exc:
+        print(f"backend: none (requested: {args.backend or backend.requested_backend()})")
+        print(f"numpy: {np.__version__}")
+        print(f"error: {exc}")
+        return 0
     print(f"backend: {name} (requested: {backend.requested_backend()})")
     print(f"numpy: {np.__version__}")
     reason = backend.fallback_reason()

@@ -1,4 +1,10 @@
-"""``dlgpu predict`` and ``dlgpu evaluate``: a saved model applied to a data file."""
+"""``dlgpu predict`` and ``dlgpu evaluate``: a saved model applied to a data file.
+
+The model applies its own preprocessing (saved by ``dlgpu train``), so the
+data is given raw, as it was for training.  ``evaluate`` says when the data
+is, or holds, the model's training data (recognised by the fingerprints
+``dlgpu train`` saves in ``notes_``): that accuracy is no test of new data.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +36,18 @@ def add_parsers(sub) -> None:
 def run(args) -> int:
     model = load_model(args.model)
     X, Y, description = data.load(args, labels=args.command == "evaluate")
+    if model.interrupted_:
+        print(f"dlgpu: note: this model's training was interrupted (Ctrl-C) after "
+              f"{getattr(model, 'n_iter_', '?')} steps", file=sys.stderr)
     if args.command == "evaluate":
         if Y is None:
             raise ValueError(f"{description} has no labels (Y): evaluate needs them; "
                              f"use `dlgpu predict` for unlabelled data")
-        print(f"model: {args.model} {model.layer_dims}")
+        inputs = f", {model.preprocessing_.kind}s its inputs" if model.preprocessing_ else ""
+        print(f"model: {args.model} {model.layer_dims}{inputs}")
         print(f"data: {description} (m = {X.shape[1]})")
-        print(f"accuracy: {100 * model.score(X, Y):.2f}%")
+        label, note = _what_accuracy(model, X)
+        print(f"{label}: {100 * model.score(X, Y):.2f}%{note}")
         print(f"cost: {model.cost(X, Y):.6f}")
         return 0
     result = model.predict_proba(X) if args.proba else model.predict(X)
@@ -49,3 +60,17 @@ def run(args) -> int:
     if args.out:
         print(f"Wrote {rows.shape[0]} predictions to {args.out}")
     return 0
+
+
+def _what_accuracy(model, X) -> tuple[str, str]:
+    """The name of the accuracy on X, and a note, from what the model knows of its training data."""
+    notes = model.notes_ or {}
+    if "training_fingerprint" not in notes:
+        return "accuracy", ""
+    seen = data.fingerprint(X)
+    if seen == notes["training_fingerprint"]:
+        return "training accuracy", " (this is the data the model was trained on)"
+    if seen == notes.get("data_fingerprint"):
+        return "accuracy", (f" (this data holds the {notes.get('m_train')} examples the model "
+                            f"was trained on: not a test accuracy)")
+    return "accuracy", ""

@@ -6,6 +6,18 @@ Week 2 (logistic regression): ``initialize_with_zeros``, ``propagate``,
 Week 3 (planar data): ``layer_sizes``, ``forward_propagation``,
 ``backward_propagation``, ``nn_model`` and ``planar_predict``.
 Week 4 (deep networks): everything else.
+
+One namespace per assignment stands in for its solved notebook and utility
+files, e.g. ``from dlgpu.course.w4a1 import *``: ``w2a1`` (NumPy basics),
+``w2a2`` (logistic regression), ``w3a1`` (planar data, 2021+) and
+``w3a1_v2`` (its older versions, seeded differently), ``w4a1`` (deep network
+step by step) and ``w4a1_v4a`` (its older version, keyed differently),
+``w4a2`` (its application).  Only what differs between the
+assignments is written twice (initializers, ``compute_cost``'s return type).
+
+On the CuPy backend the step functions take NumPy and CuPy arrays in any mix
+and return NumPy arrays for NumPy input, predictions where the examples are
+(:mod:`.placement`); the models return the active backend's arrays.
 """
 
 from .activations import (leaky_relu, leaky_relu_backward, relu, relu_backward, sigmoid,

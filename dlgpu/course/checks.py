@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ..backend import get_array_module, to_numpy
 from ..errors import InvalidDataError
-from ..validation import as_array, check_layer_dims, check_Y
+from ..validation import as_array, check_layer_dims
 
 
 def check_parameters(parameters, n_layers: int | None = None, finite: bool = False) -> int:
@@ -65,16 +65,26 @@ def input_size(parameters) -> int:
     return parameters["W1"].shape[1]
 
 
-def check_probabilities(AL, name: str = "AL"):
-    """AL : (1, m) of finite values in [0, 1]; integer and bool AL become float64."""
-    AL = as_array(AL, name, "probabilities of shape (1, m)")
+def _output_row(AL, name: str, what: str):
+    """AL : (1, m) of numbers, as floats (integer and bool AL become float64)."""
+    AL = as_array(AL, name, f"{what} of shape (1, m)")
     if AL.ndim != 2 or AL.shape[0] != 1 or AL.shape[1] == 0:
-        raise InvalidDataError(f"{name} must be the output layer's probabilities, shape "
+        raise InvalidDataError(f"{name} must be the output layer's {what}, shape "
                                f"(1, m) with m >= 1; got shape {AL.shape}")
     if AL.dtype.kind not in "biuf":
-        raise InvalidDataError(f"{name} must hold probabilities in [0, 1]; got dtype {AL.dtype}")
-    if AL.dtype.kind != "f":
-        AL = AL.astype("float64")
+        raise InvalidDataError(f"{name} must hold {what}; got dtype {AL.dtype}")
+    return AL if AL.dtype.kind == "f" else AL.astype("float64")
+
+
+def _refuse_non_finite(A, name: str) -> None:
+    n_bad = int((~get_array_module(A).isfinite(A)).sum())
+    if n_bad:
+        raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+
+
+def check_probabilities(AL, name: str = "AL"):
+    """AL : (1, m) of finite values in [0, 1]; integer and bool AL become float64."""
+    AL = _output_row(AL, name, "probabilities in [0, 1]")
     outside = ~((AL >= 0) & (AL <= 1))  # NaN is outside too
     if bool(outside.any()):
         examples = to_numpy(AL[outside][:3]).tolist()
@@ -84,12 +94,38 @@ def check_probabilities(AL, name: str = "AL"):
     return AL
 
 
-def check_labels_like(Y, AL, name: str = "Y"):
-    """Y as labels 0/1 of AL's shape (1, m); Y may also be given as (m,)."""
+def check_output(AL, name: str = "AL"):
+    """AL : (1, m) of finite real numbers, any values: the output gradient's formula
+    is defined for all of them (the course's own test feeds ``randn(1, 2)``)."""
+    AL = _output_row(AL, name, "activations (real numbers)")
+    _refuse_non_finite(AL, name)
+    return AL
+
+
+def check_targets(Y, m: int, name: str = "Y"):
+    """Y : (1, m) or (m,) of finite real numbers, returned as (1, m).
+
+    The course's formulas (cross-entropy, dZ = A - Y) are defined for any
+    real Y, and its tests feed ``randn`` and bool targets, so only what
+    leaves them undefined is refused: another shape, non-numbers, NaN, inf.
+    Bool Y becomes float64 (``1 - Y`` is an error on NumPy bools).
+    """
     Y = as_array(Y, name, "a 2-D array of labels")
-    if Y.ndim in (1, 2) and Y.size == AL.shape[1]:
-        Y = Y.reshape(AL.shape)
-    return check_Y(Y, AL.shape[1], name)
+    if Y.ndim == 1 and Y.shape[0] == m:
+        Y = Y.reshape(1, m)
+    if Y.ndim != 2 or Y.shape[0] != 1:
+        raise InvalidDataError(f"{name} must have shape (1, m) or (m,); got shape {Y.shape}")
+    if Y.shape[1] != m:
+        raise InvalidDataError(f"X has m = {m} examples (columns) but {name} has "
+                               f"{Y.shape[1]}; they must match")
+    if Y.dtype.kind not in "biuf":
+        raise InvalidDataError(f"{name} must hold real numbers (labels 0 and 1); got dtype "
+                               f"{Y.dtype}")
+    if Y.dtype.kind == "b":
+        Y = Y.astype("float64")
+    if Y.dtype.kind == "f":
+        _refuse_non_finite(Y, name)
+    return Y
 
 
 def check_w(w, n_x: int, exact_shape: bool = True):

@@ -6,45 +6,62 @@ Caches are the course's tuples: ``linear_cache = (A_prev, W, b)``,
 Every public function checks its arguments first (:mod:`.checks`); the
 models check theirs once and then loop over the unchecked steps
 (``_forward``, ``_cost``, ``_backward``, ``_update``), which compute exactly
-what the checked ones do.
+what the checked ones do.  The step functions take NumPy or CuPy arrays on
+either backend (:mod:`.placement`); the models return the active backend's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_array_module, to_device
+from ..backend import get_array_module, to_device, to_numpy
 from ..errors import InvalidDataError
 from ..initializers import initialize
 from ..losses import binary_cross_entropy
-from ..validation import check_int, check_layer_dims, check_positive_float, check_X, check_Y
+from ..validation import check_int, check_layer_dims, check_positive_float, check_X
 from .activations import BACKWARD, FORWARD, check_activation
 from .checks import (
     check_cache_shapes,
-    check_labels_like,
     check_model_dims,
+    check_output,
     check_parameters,
     check_probabilities,
+    check_targets,
     input_size,
 )
+from .placement import follows_caller
+from .random_state import global_random_state
 
 
-def draw_parameters(layer_dims, init, seed):
-    """Float64 parameters drawn on the host, then moved to the active backend."""
-    return {k: to_device(v) for k, v in initialize(list(layer_dims), init, seed).items()}
+def draw_parameters(layer_dims, init, seed=None):
+    """Float64 parameters drawn as the course draws them, then moved to the active backend.
+
+    As the course's ``np.random.seed(seed)`` then ``np.random.randn(...)`` per
+    layer: NumPy's global random state is seeded (when ``seed`` is given),
+    drawn from and left advanced, so later draws in a notebook continue as
+    they do with the course's own code.
+    """
+    with global_random_state(seed) as rng:
+        parameters = initialize(list(layer_dims), init, rng=rng)
+    return {k: to_device(v) for k, v in parameters.items()}
 
 
-def initialize_parameters(n_x, n_h, n_y):
-    """Two-layer parameters: W = randn * 0.01 with seed 1, b = 0."""
+def initialize_parameters(n_x, n_h, n_y, seed=1):
+    """Two-layer parameters: W = randn * 0.01 after ``np.random.seed(seed)``, b = 0.
+
+    The week-4 assignments seed 1; ``seed=None`` draws from NumPy's global
+    random state as it stands.
+    """
     dims = [check_int(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
-    return draw_parameters(dims, "small", seed=1)
+    return draw_parameters(dims, "small", seed)
 
 
 def initialize_parameters_deep(layer_dims):
-    """L-layer parameters: W[l] = randn / sqrt(n_{l-1}) with seed 1, b = 0."""
+    """L-layer parameters: W[l] = randn / sqrt(n_{l-1}) with seed 1, b = 0 (the Application's)."""
     return draw_parameters(check_layer_dims(layer_dims), "course", seed=1)
 
 
+@follows_caller
 def linear_forward(A, W, b):
     """Z = W A + b.  A : (n_{l-1}, m), W : (n_l, n_{l-1}), b : (n_l, 1)."""
     check_cache_shapes(None, A, W, b)
@@ -52,6 +69,7 @@ def linear_forward(A, W, b):
     return Z, (A, W, b)
 
 
+@follows_caller
 def linear_activation_forward(A_prev, W, b, activation):
     """A = g(W A_prev + b) for ``activation`` in sigmoid, relu, tanh, leaky_relu."""
     forward = FORWARD[check_activation(activation)]
@@ -60,6 +78,7 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, (linear_cache, activation_cache)
 
 
+@follows_caller
 def L_model_forward(X, parameters):
     """[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID.  Returns ``(AL, caches)``.
 
@@ -81,21 +100,33 @@ def _forward(X, parameters):
     return AL, caches
 
 
+@follows_caller
 def compute_cost(AL, Y, parameters=None):
-    """Cross-entropy cost, as a float; finite even where AL is exactly 0 or 1.
+    """Cross-entropy cost, as a Python float (week 3's); finite where AL is exactly 0 or 1.
 
-    AL : (1, m) probabilities in [0, 1]; Y : (1, m) labels 0/1.
-    ``parameters`` is accepted, and unused, for the planar exercise's
-    ``compute_cost(A2, Y, parameters)``.
+    AL : (1, m) probabilities in [0, 1]; Y : (1, m) or (m,) targets (labels
+    0/1; any real values are taken, as the formula is).  ``parameters`` is
+    accepted, and unused, for the planar exercise's ``compute_cost(A2, Y,
+    parameters)``.  Week 4's ``compute_cost`` (:func:`compute_cost_squeezed`)
+    returns the same number as a 0-d array.
     """
     AL = check_probabilities(AL)
-    return _cost(AL, check_Y(Y, AL.shape[1]))
+    return _cost(AL, check_targets(Y, AL.shape[1]))
+
+
+@follows_caller
+def compute_cost_squeezed(AL, Y):
+    """Week 4's ``compute_cost``: the cost as a 0-d array, as ``np.squeeze`` gives it."""
+    AL = check_probabilities(AL)
+    cost = binary_cross_entropy(AL, check_targets(Y, AL.shape[1]))
+    return get_array_module(AL).asarray(cost)
 
 
 def _cost(AL, Y):
     return float(binary_cross_entropy(AL, Y))
 
 
+@follows_caller
 def linear_backward(dZ, cache):
     """Returns ``(dA_prev, dW, db)`` from dZ : (n_l, m) and cache ``(A_prev, W, b)``."""
     A_prev, W, b = cache
@@ -108,6 +139,7 @@ def linear_backward(dZ, cache):
     return dA_prev, dW, db
 
 
+@follows_caller
 def linear_activation_backward(dA, cache, activation):
     """Returns ``(dA_prev, dW, db)`` for the LINEAR -> ACTIVATION layer."""
     linear_cache, activation_cache = cache
@@ -115,14 +147,16 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(dZ, linear_cache)
 
 
+@follows_caller
 def L_model_backward(AL, Y, caches):
     """Gradients ``{"dA{l-1}", "dW{l}", "db{l}"}`` of the L-layer model.
 
-    AL : (1, m) probabilities; Y : labels 0/1, (1, m) or (m,); ``caches`` the
-    list ``L_model_forward`` returned.
+    AL : (1, m), finite (any values: the course's test feeds ``randn``);
+    Y : (1, m) or (m,) targets; ``caches`` the list ``L_model_forward``
+    returned (a tuple is taken too).
     """
-    AL = check_probabilities(AL)
-    Y = check_labels_like(Y, AL)
+    AL = check_output(AL)
+    Y = check_targets(Y, AL.shape[1])
     if not isinstance(caches, (list, tuple)) or not caches:
         raise TypeError(f"caches must be the non-empty list L_model_forward returns, "
                         f"got {type(caches).__name__}")
@@ -130,15 +164,20 @@ def L_model_backward(AL, Y, caches):
 
 
 def output_gradient(AL, Y):
-    """dAL = -(Y / AL - (1 - Y) / (1 - AL)), the course's formula.
+    """dAL = -(Y / AL - (1 - Y) / (1 - AL)), the course's formula, for any AL.
 
-    NOTE: a saturated sigmoid gives AL exactly 0 or 1, where the formula
-    divides by zero and its product with sigmoid's slope 0 is NaN.  Only those
-    two values are moved inward (as :func:`dlgpu.losses.binary_cross_entropy`
-    does), so every other AL gives the course's bits and dZ stays finite.
+    NOTE: where the formula divides by zero, AL exactly 0 or 1 (a saturated
+    sigmoid), the course gives inf and then NaN in dZ; there, and only there
+    (with the subnormal AL below the smallest normal number, where Y / AL
+    overflows), AL is moved inward to the smallest normal number or the
+    largest number below 1, as :func:`dlgpu.losses.binary_cross_entropy`
+    does, so dZ stays finite.  Every other AL, values outside [0, 1]
+    included, gives the course's bits.
     """
+    xp = get_array_module(AL)
     info = np.finfo(AL.dtype)
-    AL = get_array_module(AL).clip(AL, info.tiny, 1 - info.epsneg)
+    AL = xp.where((AL >= 0) & (AL < info.tiny), info.tiny, AL)
+    AL = xp.where(AL == 1, 1 - info.epsneg, AL)
     return -(Y / AL - (1 - Y) / (1 - AL))
 
 
@@ -155,6 +194,7 @@ def _backward(AL, Y, caches):
     return grads
 
 
+@follows_caller
 def update_parameters(params, grads, learning_rate=1.2):
     """One gradient descent step; returns new parameters (``params`` is untouched).
 
@@ -182,20 +222,22 @@ def _update(params, grads, learning_rate):
     return parameters
 
 
+@follows_caller(data="X")
 def predict(X, y, parameters):
     """Labels (1, m) of 0.0/1.0 from the L-layer model; prints the accuracy.
 
-    X : (n_x, m); y : (1, m) labels 0/1.
+    X : (n_x, m); y : (1, m) or (m,) labels 0/1.
     """
     check_parameters(parameters, finite=True)
     X = check_X(X, input_size(parameters))
-    check_Y(y, X.shape[1], name="y")
+    y = check_targets(y, X.shape[1], name="y")
     X = to_device(X, "float64")
     m = X.shape[1]
     probas, _ = _forward(X, parameters)
     p = (probas > 0.5).astype(probas.dtype)
-    y = to_device(y)
-    print("Accuracy: " + str(float((p == y).sum() / m)))
+    # The course sums (p == y) / m: its printed digits (209 right of 209 gives
+    # 0.9999999999999998) come from that order of rounding.
+    print("Accuracy: " + str(float(get_array_module(p).sum((p == to_device(y)) / m))))
     return p
 
 
@@ -205,7 +247,12 @@ def _print_cost(i, cost):
 
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
                     print_cost=False):
-    """LINEAR -> RELU -> LINEAR -> SIGMOID.  Returns ``(parameters, costs)``."""
+    """LINEAR -> RELU -> LINEAR -> SIGMOID.  Returns ``(parameters, costs)``.
+
+    ``costs`` holds the cost every 100 iterations as 0-d NumPy arrays, as
+    the course's ``np.squeeze(cost)`` gives them; the parameters are arrays of
+    the active backend.
+    """
     X, Y = _check_training(X, Y, layers_dims, learning_rate, num_iterations, n_layers=2)
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     n_x, n_h, n_y = layers_dims
@@ -215,29 +262,30 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
         W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
         A1, cache1 = linear_activation_forward(X, W1, b1, "relu")
         A2, cache2 = linear_activation_forward(A1, W2, b2, "sigmoid")
-        cost = _cost(A2, Y)
+        _record(i, num_iterations, A2, Y, costs, print_cost)
         dA2 = output_gradient(A2, Y)
         dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
         _, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
         grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
         parameters = _update(parameters, grads, learning_rate)
-        _record(i, num_iterations, cost, costs, print_cost)
     return parameters, costs
 
 
 def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
                   print_cost=False):
-    """[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID.  Returns ``(parameters, costs)``."""
+    """[LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID.  Returns ``(parameters, costs)``.
+
+    ``costs`` as in :func:`two_layer_model`.
+    """
     X, Y = _check_training(X, Y, layers_dims, learning_rate, num_iterations)
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     parameters = initialize_parameters_deep(layers_dims)
     costs = []
     for i in range(num_iterations):
         AL, caches = _forward(X, parameters)
-        cost = _cost(AL, Y)
+        _record(i, num_iterations, AL, Y, costs, print_cost)
         grads = _backward(AL, Y, caches)
         parameters = _update(parameters, grads, learning_rate)
-        _record(i, num_iterations, cost, costs, print_cost)
     return parameters, costs
 
 
@@ -247,12 +295,20 @@ def _check_training(X, Y, layers_dims, learning_rate, num_iterations, n_layers=N
     check_positive_float(learning_rate, "learning_rate")
     check_int(num_iterations, "num_iterations")
     X = check_X(X, dims[0])
-    return X, check_Y(Y, X.shape[1])
+    return X, check_targets(Y, X.shape[1])
 
 
-def _record(i, num_iterations, cost, costs, print_cost):
-    """Keep the cost every 100 iterations; print it then and at the last one."""
+def _record(i, num_iterations, AL, Y, costs, print_cost):
+    """Keep the cost every 100 iterations; print it then and at the last one.
+
+    The cost is computed only then: it changes nothing else, and on a GPU
+    each cost is a wait for the device.
+    """
+    last = i == num_iterations - 1
+    if i % 100 and not (print_cost and last):
+        return
+    cost = np.asarray(to_numpy(binary_cross_entropy(AL, Y)))
     if i % 100 == 0:
         costs.append(cost)
-    if print_cost and (i % 100 == 0 or i == num_iterations - 1):
+    if print_cost:
         _print_cost(i, cost)

@@ -3,17 +3,20 @@
 Every public function checks its arguments first (:mod:`.checks`);
 ``optimize`` and ``model`` check theirs once and then loop over the
 unchecked ``_propagate``, which computes exactly what ``propagate`` does.
+The step functions take NumPy or CuPy arrays on either backend
+(:mod:`.placement`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_array_module, to_device
+from ..backend import get_array_module, to_device, to_numpy
 from ..losses import binary_cross_entropy
-from ..validation import check_int, check_positive_float, check_X, check_Y
+from ..validation import check_int, check_positive_float, check_X
 from .activations import sigmoid
-from .checks import check_b, check_w
+from .checks import check_b, check_targets, check_w
+from .placement import follows_caller
 
 
 def initialize_with_zeros(dim):
@@ -21,11 +24,14 @@ def initialize_with_zeros(dim):
     return to_device(np.zeros((check_int(dim, "dim", 1), 1))), 0.0
 
 
+@follows_caller
 def propagate(w, b, X, Y):
     """Cost and gradients of logistic regression.
 
-    w : (n_x, 1), b : scalar, X : (n_x, m), Y : (1, m).
-    Returns ``(grads, cost)`` with grads ``{"dw": (n_x, 1), "db": float}``.
+    w : (n_x, 1), b : scalar, X : (n_x, m), Y : (1, m) or (m,).
+    Returns ``(grads, cost)`` with grads ``{"dw": (n_x, 1), "db": np.float64}``
+    and the cost a 0-d array, the types the course's ``np.sum`` and
+    ``np.squeeze`` give.
     """
     X, Y = _check_data(X, Y)
     return _propagate(check_w(w, X.shape[0]), check_b(b), X, Y)
@@ -35,17 +41,19 @@ def _propagate(w, b, X, Y):
     xp = get_array_module(X, w)
     m = X.shape[1]
     A, _ = sigmoid(xp.matmul(w.T, X) + b)
-    cost = float(binary_cross_entropy(A, Y))
+    cost = xp.asarray(binary_cross_entropy(A, Y))
     dZ = A - Y
     dw = xp.matmul(X, dZ.T) / m
-    db = float(dZ.sum()) / m
+    db = np.float64(to_numpy(dZ.sum())) / m
     return {"dw": dw, "db": db}, cost
 
 
+@follows_caller
 def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     """Gradient descent; the cost is recorded (and printed) every 100 iterations.
 
-    Returns ``(params, grads, costs)`` with params ``{"w", "b"}``.
+    Returns ``(params, grads, costs)`` with params ``{"w", "b"}`` and
+    ``costs`` a list of 0-d NumPy arrays.
     """
     check_int(num_iterations, "num_iterations")
     check_positive_float(learning_rate, "learning_rate")
@@ -63,12 +71,14 @@ def _optimize(w, b, X, Y, num_iterations, learning_rate, print_cost):
         w = w - learning_rate * grads["dw"]
         b = b - learning_rate * grads["db"]
         if i % 100 == 0:
+            cost = np.asarray(to_numpy(cost))
             costs.append(cost)
             if print_cost:
                 print(f"Cost after iteration {i}: {cost:f}")
     return {"w": w, "b": b}, grads, costs
 
 
+@follows_caller(data="X")
 def predict_logistic(w, b, X):
     """Labels (1, m): 1.0 where sigmoid(w^T X + b) > 0.5, else 0.0.
 
@@ -89,7 +99,11 @@ def _predict(w, b, X):
 
 def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
           print_cost=False):
-    """Train logistic regression; returns the course's dictionary ``d``."""
+    """Train logistic regression; returns the course's dictionary ``d``.
+
+    Y_test may be (1, m_test) or (m_test,), as the course's ``model_test``
+    passes it.  ``w`` and the predictions are arrays of the active backend.
+    """
     check_int(num_iterations, "num_iterations")
     check_positive_float(learning_rate, "learning_rate")
     X_train, Y_train = _check_data(X_train, Y_train, "X_train", "Y_train")
@@ -116,4 +130,4 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
 def _check_data(X, Y, x_name="X", y_name="Y", n_x=None):
     """X : (n_x, m) finite numbers and Y : (1, m) labels 0/1, checked before device work."""
     X = check_X(X, n_x, name=x_name)
-    return X, check_Y(Y, X.shape[1], name=y_name)
+    return X, check_targets(Y, X.shape[1], name=y_name)

@@ -2,16 +2,19 @@
 
 Every public function checks its arguments first (:mod:`.checks`);
 ``nn_model`` checks its own once and then loops over the unchecked steps.
+The step functions take NumPy or CuPy arrays on either backend
+(:mod:`.placement`).
 """
 
 from __future__ import annotations
 
 from ..backend import get_array_module, to_device
 from ..errors import InvalidDataError
-from ..validation import as_array, check_int, check_positive_float, check_X, check_Y
+from ..validation import as_array, check_int, check_positive_float, check_X
 from .activations import sigmoid, tanh
-from .checks import check_parameters, input_size
+from .checks import check_parameters, check_targets, input_size
 from .deep import _cost, _update, draw_parameters
+from .placement import follows_caller
 
 
 def layer_sizes(X, Y, n_h=4):
@@ -23,6 +26,7 @@ def layer_sizes(X, Y, n_h=4):
     return X.shape[0], check_int(n_h, "n_h", 1), Y.shape[0]
 
 
+@follows_caller
 def forward_propagation(X, parameters):
     """Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = sigmoid(Z2).
 
@@ -41,11 +45,15 @@ def _forward(X, parameters):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
+@follows_caller
 def backward_propagation(parameters, cache, X, Y):
-    """Gradients ``{"dW1", "db1", "dW2", "db2"}``; tanh' = 1 - A1^2."""
+    """Gradients ``{"dW1", "db1", "dW2", "db2"}``; tanh' = 1 - A1^2.
+
+    Y : (1, m) or (m,) targets (any real values: the older test feeds ``randn``).
+    """
     check_parameters(parameters, n_layers=2)
     X = check_X(X, input_size(parameters))
-    Y = check_Y(Y, X.shape[1])
+    Y = check_targets(Y, X.shape[1])
     missing = [k for k in ("A1", "A2") if k not in cache]
     if missing:
         raise InvalidDataError(f"cache must be the dict forward_propagation returns; it "
@@ -66,30 +74,33 @@ def _backward(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.2):
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.2, seed=2):
     """Train the planar network: W = randn * 0.01 (seed 2), b = 0, learning rate 1.2.
 
-    X : (n_x, m), Y : (1, m) labels 0/1.  Prints ``Cost after iteration i: c``
-    every 1000 iterations when ``print_cost``.  Returns the parameters.
+    X : (n_x, m), Y : (1, m) or (m,) targets.  Prints ``Cost after iteration
+    i: c`` every 1000 iterations when ``print_cost``.  Returns the
+    parameters, arrays of the active backend.  ``seed`` is the one the
+    weights are drawn after: 2 in the older exercise (its
+    ``initialize_parameters`` seeds 2), 3 in the 2021+ one.
     """
     n_h = check_int(n_h, "n_h", 1)
     check_int(num_iterations, "num_iterations")
     check_positive_float(learning_rate, "learning_rate")
     X = check_X(X)
-    Y = check_Y(Y, X.shape[1])
+    Y = check_targets(Y, X.shape[1])
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     n_x, _, n_y = layer_sizes(X, Y)
-    parameters = draw_parameters([n_x, n_h, n_y], "small", seed=2)
+    parameters = draw_parameters([n_x, n_h, n_y], "small", seed=seed)
     for i in range(num_iterations):
         A2, cache = _forward(X, parameters)
-        cost = _cost(A2, Y)
+        if print_cost and i % 1000 == 0:
+            print(f"Cost after iteration {i}: {_cost(A2, Y):f}")
         grads = _backward(parameters, cache, X, Y)
         parameters = _update(parameters, grads, learning_rate)
-        if print_cost and i % 1000 == 0:
-            print(f"Cost after iteration {i}: {cost:f}")
     return parameters
 
 
+@follows_caller(data="X")
 def planar_predict(parameters, X):
     """The planar exercise's ``predict(parameters, X)``: 1 where A2 > 0.5."""
     check_parameters(parameters, n_layers=2, finite=True)

@@ -4,6 +4,8 @@ Built in (no download)
     load_planar_dataset      the course's planar "flower", X (2, m), Y (1, m)
     load_breast_cancer       scikit-learn's bundled copy, X (30, 569), Y (1, 569)
     load_digits              scikit-learn's bundled copy, X (64, 1797), Y (1, 1797)
+    load_extra_datasets      the planar exercise's circles, moons, blobs, quantiles
+                             (scikit-learn's generators, row layout as the course gives)
 
 Files
     load_cat_dataset         the course's cat-vs-non-cat HDF5 train and test files
@@ -23,6 +25,7 @@ use them, and are imported when those are called.
 """
 
 from .cat import load_cat_dataset
+from .extra import load_extra_datasets
 from .files import load_csv, load_file, load_h5, load_npz
 from .planar import load_planar_dataset
 from .sklearn_data import load_breast_cancer, load_digits
@@ -30,6 +33,6 @@ from .transforms import flatten_images, one_hot, rows_to_columns, standardize, t
 
 __all__ = [
     "flatten_images", "load_breast_cancer", "load_cat_dataset", "load_csv", "load_digits",
-    "load_file", "load_h5", "load_npz", "load_planar_dataset", "one_hot", "rows_to_columns",
-    "standardize", "train_test_split",
+    "load_extra_datasets", "load_file", "load_h5", "load_npz", "load_planar_dataset", "one_hot",
+    "rows_to_columns", "standardize", "train_test_split",
 ]

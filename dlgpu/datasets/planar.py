@@ -12,7 +12,11 @@ def load_planar_dataset(seed: int = 1, m: int = 400):
     ``r = 4 sin(4 t) + 0.2 randn``; the point is ``(r sin t, r cos t)``.
     Returns X : (2, m) float64 and Y : (1, m) uint8.
     """
-    rng = np.random.RandomState(seed)
+    return flower(np.random.RandomState(seed), m)
+
+
+def flower(rng: np.random.RandomState, m: int = 400):
+    """The planar "flower" drawn from ``rng``: X (2, m), Y (1, m) uint8."""
     n_per_class = m // 2
     a = 4  # maximum ray of the flower
     X = np.zeros((m, 2))

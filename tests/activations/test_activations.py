@@ -84,6 +84,18 @@ def test_nan_propagates(xp, name):
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_nan_propagates_through_the_fused_kernels(xp, name):
+    """A NaN in W A_prev + b, or in dA, stays NaN on both sides of the unit, whatever z."""
+    act = get_activation(name)
+    A = act.forward_bias_(xp.asarray(np.array([[np.nan, -1.0, 1.0]], dtype="float32")),
+                          xp.asarray(np.array([[0.5]], dtype="float32")))
+    a = dlgpu.to_numpy(A)
+    assert np.isnan(a[0, 0]) and np.isfinite(a[0, 1:]).all()
+    dZ = act.backward_(xp.asarray(np.full((1, 3), np.nan, dtype="float32")), A)
+    assert np.isnan(dlgpu.to_numpy(dZ)).all()
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_fused_forward_bias_and_backward_in_place(xp, name):
     rng = np.random.RandomState(1)
     WA, b, dA = rng.randn(4, 7), rng.randn(4, 1), rng.randn(4, 7)

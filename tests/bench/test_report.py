@@ -14,7 +14,16 @@ import pytest
 
 from dlgpu.bench import report
 from dlgpu.bench.results import load
-from dlgpu.bench.tables import column_label, format_count, format_ratio, format_seconds, network
+from dlgpu.bench.tables import (
+    column_label,
+    format_count,
+    format_ratio,
+    format_ratio_spread,
+    format_seconds,
+    format_seconds_spread,
+    network,
+)
+
 from ..optional import require
 
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
@@ -90,19 +99,22 @@ def test_step_tables_hold_each_median_and_ratio(written):
             continue
         row = [network(info["layer_dims"]), str(info["m"]), info["dtype"]]
         column = column_label(info["impl"], info["device"])
-        median = b["stats"]["median"]
-        medians[(tuple(info["layer_dims"]), info["m"], info["impl"])] = median
-        assert _cell(tables["Time per step"], row, column) == format_seconds(median)
-        assert _cell(tables["Examples per second"], row, column) == \
-            format_count(info["m"] / median)
+        stats = b["stats"]
+        median, q1, q3 = stats["median"], stats["q1"], stats["q3"]
+        medians[(tuple(info["layer_dims"]), info["m"], info["impl"])] = (median, q1, q3)
+        assert _cell(tables["Time per step"], row, column) == \
+            format_seconds_spread(median, q1, q3)
+        assert _cell(tables["Examples per second"], row, column) == (
+            f"{format_count(info['m'] / median)} "
+            f"({format_count(info['m'] / q3)}–{format_count(info['m'] / q1)})")
     comparison = tables["dlgpu against its peers and the hardware, per step"]
-    for (dims, m, impl), median in medians.items():
+    for (dims, m, impl), (median, q1, q3) in medians.items():
         if impl == "dlgpu" and (dims, m, "torch") in medians:
             row = [network(dims), str(m), "float32", "CPU"]
-            assert _cell(comparison, row, "dlgpu ÷ PyTorch") == \
-                format_ratio(median / medians[(dims, m, "torch")])
-            assert _cell(comparison, row, "dlgpu ÷ scikit-learn") == \
-                format_ratio(median / medians[(dims, m, "sklearn")])
+            for peer, label in (("torch", "PyTorch"), ("sklearn", "scikit-learn")):
+                theirs, t1, t3 = medians[(dims, m, peer)]
+                assert _cell(comparison, row, f"dlgpu ÷ {label}") == \
+                    format_ratio_spread(median / theirs, q1 / t3, q3 / t1)
 
 
 def test_run_activation_and_ceiling_tables_hold_their_numbers(written):
@@ -112,12 +124,12 @@ def test_run_activation_and_ceiling_tables_hold_their_numbers(written):
         info, median = b["extra_info"], b["stats"]["median"]
         if info["kind"] == "run":
             row = [network(info["layer_dims"]), str(info["m"]), info["dtype"]]
-            assert _cell(tables["Time per run"], row,
-                         column_label(info["impl"], "cpu")) == format_seconds(median)
+            assert _cell(tables["Time per run"], row, column_label(info["impl"], "cpu")) == \
+                format_seconds_spread(median, b["stats"]["q1"], b["stats"]["q3"])
         elif info["kind"] == "activation":
             row = [info["activation"], info["dtype"], f"{info['elements']:.0e}".replace("e+0", "e")]
             assert _cell(tables["Time and bandwidth per call"], row, "CPU time") == \
-                format_seconds(median)
+                format_seconds_spread(median, b["stats"]["q1"], b["stats"]["q3"])
         ceiling_row = ["CPU", info["device_name"], info["dtype"]]
         assert _cell(tables["Ceilings measured in this run"], ceiling_row, "GEMM GFLOP/s") == \
             f"{info['gemm_flops_per_s'] / 1e9:.1f}"
@@ -156,6 +168,9 @@ def test_main_reads_json_and_reports_mistakes(tmp_path, capsys):
     require("matplotlib")
     assert report.main(["--out", str(tmp_path), "--json", str(FIXTURE)]) == 0
     assert (tmp_path / "report.md").is_file()
+    # the fixture predates the load record, and some of its figures are wide
+    assert "this run is flagged (load not recorded, 5 of 21 figures wide)" in \
+        capsys.readouterr().err
     assert report.main(["--out", str(tmp_path), "--json", str(tmp_path / "nope.json")]) == 2
     assert "no such benchmark JSON file" in capsys.readouterr().err
     (tmp_path / "bad.json").write_text("{\"benchmarks\": 3}")
@@ -174,7 +189,24 @@ def test_main_runs_the_suite_and_reports_from_its_saved_json(tmp_path):
     saved = json.loads((tmp_path / "benchmark.json").read_text())
     assert sorted(b["extra_info"]["kind"] for b in saved["benchmarks"]) == ["activation", "step"]
     assert saved["machine_info"]["dlgpu"]["cpus"] >= 1
+    # the suite recorded the machine's load around the run, and what it skipped
+    recorded = saved["dlgpu_load"]
+    assert recorded["wall_s"] > 0 and recorded["own_cpus"] > 0
+    assert len(recorded["calibration_before_s"]) == len(recorded["calibration_after_s"]) > 0
+    assert isinstance(saved["dlgpu_skipped"], dict)
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
     step = next(b for b in saved["benchmarks"] if b["extra_info"]["kind"] == "step")
     assert format_seconds(step["stats"]["median"]) in text
+    assert "## How far to trust these figures" in text and "Measured over the run" in text
     assert (tmp_path / "step_time.png").is_file() and (tmp_path / "activations.png").is_file()
+
+
+def test_the_suite_ships_inside_the_package():
+    import dlgpu
+    from dlgpu.bench.suite import test_bench_training
+    suite = report.default_suite()
+    assert suite == Path(dlgpu.__file__).parent / "bench" / "suite"
+    assert (suite / "conftest.py").is_file() and (suite / "__init__.py").is_file()
+    # the source tree's benchmarks/ runs the same functions, not copies
+    from benchmarks import test_bench_training as entry
+    assert entry.test_side_by_side is test_bench_training.test_side_by_side

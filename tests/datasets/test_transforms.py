@@ -1,10 +1,14 @@
 """Transforms in column layout: each runs on NumPy and CuPy and leaves its inputs alone."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from dlgpu import InvalidDataError, to_numpy
 from dlgpu.datasets import flatten_images, one_hot, rows_to_columns, standardize, train_test_split
+from dlgpu.datasets.transforms import Preprocessing
+from dlgpu.errors import DataRangeWarning
 
 
 def test_flatten_images_matches_the_course():
@@ -171,3 +175,61 @@ def test_one_hot(xp):
 def test_one_hot_rejects_bad_labels(labels, message):
     with pytest.raises(InvalidDataError, match=message):
         one_hot(np.array(labels), 3)
+
+
+# -- Preprocessing (what a model carries) ----------------------------------------------------
+
+def _pixels(m=200, seed=0):
+    """Digit-like data: 0..16, one constant feature, one rarely lit."""
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 17, size=(4, m)).astype(np.float64)
+    X[2] = 0
+    X[3] = np.where(rng.rand(m) < 0.02, 16, 0)
+    return X
+
+
+def test_preprocessing_standardize_and_scale(xp):
+    X = _pixels()
+    pre = Preprocessing.fit("standardize", xp.asarray(X))
+    expected, mean, std = standardize(X)
+    np.testing.assert_array_equal(pre.shift, mean)
+    np.testing.assert_array_equal(pre.scale, std)
+    np.testing.assert_allclose(to_numpy(pre(xp.asarray(X), "float64")), expected, rtol=1e-15)
+    scale = Preprocessing.fit("scale", X)
+    assert (scale.scale == 16).all() and (scale.shift == 0).all()
+    assert to_numpy(scale(xp.asarray(X), "float32")).dtype == np.float32
+    np.testing.assert_array_equal(pre.low[:, 0], X.min(axis=1))
+    np.testing.assert_array_equal(pre.high[:, 0], X.max(axis=1))
+
+
+def test_far_means_beyond_one_training_span_outside_the_range():
+    X = np.array([[0.0, 10.0], [5.0, 5.0]])  # span 10; a constant 5 gets span 5
+    pre = Preprocessing.fit("standardize", X)
+    inside = np.array([[-10.0, 20.0], [0.0, 10.0]])
+    assert pre.far_outside(inside) == (0, None)
+    assert pre.far_outside(np.array([[0.0, 20.1], [5.0, 5.0]])) == (1, 0)
+    assert pre.far_outside(np.array([[0.0, 0.0], [10.1, -0.1]])) == (2, 1)
+
+
+def test_data_in_other_units_warns_and_new_data_in_the_same_units_does_not():
+    pre = Preprocessing.fit("scale", _pixels())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataRangeWarning)
+        pre(_pixels(seed=1), "float64")         # new data, same units: quiet
+        rare = _pixels(m=2000, seed=2)
+        rare[0, 0] = 200  # one far value in 8000 (0.0125 %) is not a change of units
+        pre(rare, "float64")
+    with pytest.warns(DataRangeWarning, match=r"lie far outside their feature's training range, "
+                                              r"e\.g\. feature 0: 4080 where the training data "
+                                              r"held 0 to 16"):
+        pre(_pixels(seed=1) * 255, "float64")   # 0..4080 given to a model of 0..16
+
+
+def test_preprocessing_refuses_bad_arrays():
+    ones = np.ones((2, 1))
+    with pytest.raises(ValueError, match="preprocessing must be one of standardize, scale"):
+        Preprocessing("minmax", ones, ones, ones, ones)
+    with pytest.raises(InvalidDataError, match="scale must be > 0"):
+        Preprocessing("scale", ones, 0 * ones, ones, ones)
+    with pytest.raises(InvalidDataError, match=r"shift must be finite, shape \(2, 1\)"):
+        Preprocessing("scale", [[np.nan], [1]], ones, ones, ones)

@@ -6,8 +6,8 @@ learning rate, unknown backend, missing or unlabelled data, unknown label
 column, bad validation split, missing or foreign model file, missing
 --model) and ``test_wrong_feature_count_at_predict_time`` the feature count.
 The cases here call ``dlgpu.cli.main`` in-process: bad numbers and names,
-and data files holding NaN, the wrong shapes, no examples or labels outside
-the allowed set.
+and data files holding NaN, the wrong shapes, no examples, labels outside
+the allowed set or class numbers with an empty class (labels 1/2).
 """
 
 import numpy as np
@@ -36,6 +36,8 @@ def folder(tmp_path, monkeypatch):
         "short_y.npz": {"X": X, "Y": Y[:, :20]},
         "halves.npz": {"X": X, "Y": Y * 0.5},
         "negative.npz": {"X": X, "Y": Y - 1},
+        "one_two.npz": {"X": X, "Y": Y + 1},
+        "gap.npz": {"X": X, "Y": Y * 2},
         "ids.npz": {"X": X, "Y": Y * 10**9},
         "three.npz": {"X": np.zeros((3, 4)), "Y": np.zeros((1, 4))},
         "huge.npz": {"X": X * 1e300, "Y": Y},
@@ -74,7 +76,8 @@ TRAIN = ["train", "--data", "good.npz", "--iterations", "5", "--verbose", "0"]
     (["--epochs", "-2"], "epochs must be >= 0, got -2"),
 ])
 def test_train_bad_settings(folder, capsys, options, fragment):
-    _fails_with_one_line(capsys, TRAIN + options, fragment)
+    base = TRAIN[:-4] + TRAIN[-2:] if "--epochs" in options else TRAIN  # not both
+    _fails_with_one_line(capsys, base + options, fragment)
 
 
 @pytest.mark.parametrize("data, fragment", [
@@ -87,6 +90,9 @@ def test_train_bad_settings(folder, capsys, options, fragment):
     ("short_y.npz", "'X' holds m = 30 examples, so 'Y' must be"),
     ("halves.npz", "Y must hold only the labels 0 and 1"),
     ("negative.npz", "Y must hold only the labels 0 and 1"),
+    ("one_two.npz", "the labels are 1, 2: class 0 has no example"),
+    ("gap.npz", "the labels are 0, 2: class 1 has no example, so a 3-class output would have "
+                "1 empty class(es)"),
     ("ids.npz", ("the labels go up to 1e+09, which would make 1000000001 classes for 30 "
                  "examples")),
     ("words.csv", "line 2, column 'b': 'x' is not a number"),

@@ -1,0 +1,86 @@
+"""Faults: no rank may wait forever for one that failed.
+
+Two rules.  What can be checked before training (data, settings) is checked
+on every rank and agreed on (:func:`agree`): if any rank refuses, every rank
+raises the same :class:`RankError`, naming the ranks and their reasons.
+Anything that fails on one rank later (a bad batch, an out-of-memory error,
+a bug) cannot be agreed on, because the other ranks are already waiting in a
+collective: the failing rank prints its rank and the cause and calls
+``MPI_Abort``, which ends every rank (:func:`abort_on_failure`, and the
+excepthook :func:`init` installs for uncaught exceptions).  Errors raised on
+every rank by construction (:class:`RankError`, and
+:class:`~dlgpu.errors.DivergenceError`, which is decided on the global cost)
+are left to propagate normally.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from contextlib import contextmanager
+
+from ..errors import DivergenceError, InvalidDataError
+
+
+class RankError(InvalidDataError):
+    """Data or settings refused on some rank; raised on every rank, before training."""
+
+
+#: raised on every rank together, so nobody is left waiting
+AGREED_ERRORS = (RankError, DivergenceError)
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def agree(comm, check, what: str = "the data"):
+    """Run ``check()`` on every rank; its result, or RankError on every rank if any failed."""
+    result, problem = None, None
+    try:
+        result = check()
+    except Exception as exc:  # reported below, on every rank
+        problem = describe(exc)
+    problems = comm.allgather(problem)
+    failed = [(rank, text) for rank, text in enumerate(problems) if text is not None]
+    if failed:
+        reasons = "; ".join(f"rank {rank}: {text}" for rank, text in failed)
+        raise RankError(f"{what} refused on {len(failed)} of {comm.size} ranks: {reasons}")
+    return result
+
+
+def report(comm, exc: BaseException, when: str) -> None:
+    """Print which rank failed, with what, and the traceback, to stderr."""
+    print(f"dlgpu: rank {comm.rank} of {comm.size} failed {when}: {describe(exc)}; "
+          f"aborting all ranks", file=sys.stderr)
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    sys.stderr.flush()
+
+
+@contextmanager
+def abort_on_failure(comm, when: str = "during training"):
+    """Turn an exception on one rank into the end of the job, with a message."""
+    try:
+        yield
+    except AGREED_ERRORS:
+        raise
+    except BaseException as exc:
+        if comm.size == 1:
+            raise
+        report(comm, exc, when)
+        comm.abort(1)
+        raise
+
+
+def install_excepthook(comm) -> None:
+    """An uncaught exception on any rank prints the rank and the cause, then aborts all."""
+    previous = sys.excepthook
+
+    def hook(kind, exc, tb):
+        if issubclass(kind, AGREED_ERRORS):
+            previous(kind, exc, tb)
+            return
+        report(comm, exc, "with an uncaught exception")
+        comm.abort(1)
+
+    sys.excepthook = hook

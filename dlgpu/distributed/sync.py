@@ -1,0 +1,114 @@
+"""The training loop's side of data parallelism: one all-reduce per step.
+
+:class:`GradientSync` is what ``dlgpu.training.train`` receives as ``sync``.
+It packs the gradients ``propagation.backward`` returns into one flat
+buffer, sums it over the ranks, and hands back views of the buffer, so the
+update reads the global gradients without another copy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import backend
+from .faults import RankError
+
+
+class GradientSync:
+    """Gradients, costs and batch plans made global over the ranks of ``comm``.
+
+    ``parameters`` fixes the layout of the flat buffer (``dW1, db1, ...`` in
+    the order of ``parameters``); ``m_local`` is this rank's example count.
+    """
+
+    def __init__(self, comm, parameters: dict, m_local: int):
+        self.comm, self.rank, self.size = comm, comm.rank, comm.size
+        self.counts = comm.allgather(int(m_local))
+        self.m = sum(self.counts)
+        first = next(iter(parameters.values()))
+        xp = backend.get_array_module(first)
+        self.keys = ["d" + key for key in parameters]
+        self.shapes = [value.shape for value in parameters.values()]
+        sizes = [value.size for value in parameters.values()]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        # The gradients and, last, this rank's example count (summed: the global count;
+        # exact in float32 up to 2^24 examples a step).
+        self.flat = xp.empty(self.offsets[-1] + 1, dtype=first.dtype)
+        self.views = {key: self.flat[start:stop].reshape(shape)
+                      for key, shape, start, stop in zip(self.keys, self.shapes,
+                                                         self.offsets, self.offsets[1:])}
+
+    # -- parameters and gradients ------------------------------------------------
+    def broadcast_parameters_(self, parameters: dict) -> None:
+        """Every rank takes rank 0's parameters (one broadcast of one flat buffer)."""
+        for key, grad_key in zip(parameters, self.keys):
+            self.views[grad_key][...] = parameters[key]
+        self.comm.bcast_(self.flat)
+        for key, grad_key in zip(parameters, self.keys):
+            parameters[key][...] = self.views[grad_key]
+
+    def gradients(self, grads: dict, n_local: int) -> dict:
+        """The gradients of the union of this step's batches, from this rank's.
+
+        ``grads`` are means over this rank's ``n_local`` examples; each is
+        scaled to a sum as it is packed, the sums and counts are all-reduced,
+        and the result divided by the global count.  Returns views of the
+        flat buffer (valid until the next call).
+        """
+        n = self.flat.dtype.type(n_local)
+        xp = backend.get_array_module(self.flat)
+        for key in self.keys:
+            xp.multiply(grads[key], n, out=self.views[key])
+        self.flat[-1] = n
+        self.comm.allreduce_(self.flat)
+        total = self.flat[-1:]  # stays on the device: no synchronization here
+        self.flat[:-1] /= total
+        return self.views
+
+    # -- figures for the records ----------------------------------------------
+    def means(self, values, n_local: int) -> list[float]:
+        """Means over all ranks' examples of per-rank means ``values`` over ``n_local`` each."""
+        return global_mean(self.comm, values, n_local)
+
+    def total(self, value) -> float:
+        """The sum over the ranks of a number (a running total of costs, say)."""
+        buffer = np.array([float(value)])
+        self.comm.allreduce_(buffer)
+        return float(buffer[0])
+
+    # -- batches --------------------------------------------------------------
+    def steps_per_epoch(self, batch_size: int) -> int:
+        """``ceil(m_global / batch_size)``; every rank needs a column for each step."""
+        self.steps = steps = math.ceil(self.m / batch_size)
+        if min(self.counts) < steps:
+            rank = self.counts.index(min(self.counts))
+            raise RankError(
+                f"rank {rank} holds {min(self.counts)} examples, fewer than the {steps} steps "
+                f"of an epoch (m = {self.m} over {self.size} ranks, batch_size = "
+                f"{batch_size}); every rank needs one example per step: use a larger "
+                f"batch_size or shard the data evenly")
+        return steps
+
+    def rng(self, seed):
+        """This rank's shuffling generator: ``default_rng(seed + rank)``."""
+        return np.random.default_rng(None if seed is None else seed + self.rank)
+
+    def epoch_plan(self, rng) -> list[np.ndarray]:
+        """This rank's part of each of an epoch's global batches: sorted columns."""
+        m = self.counts[self.rank]
+        order = rng.permutation(m) if rng is not None else np.arange(m)
+        parts = np.array_split(order, self.steps)
+        if rng is not None:
+            for part in parts:
+                part.sort()
+        return parts
+
+
+def global_mean(comm, values, n_local: int) -> list[float]:
+    """Weighted means over the ranks: sum_r values_r * n_r / sum_r n_r, in float64."""
+    buffer = np.array([*(float(v) * n_local for v in values), float(n_local)])
+    comm.allreduce_(buffer)
+    return [float(v / buffer[-1]) for v in buffer[:-1]]
+

@@ -1,0 +1,100 @@
+"""A strict stand-in for CuPy, for the test suite only, where real CuPy cannot run.
+
+What it proves: that dlgpu obeys the rules of real CuPy that bite code
+written on NumPy (no implicit conversion between device and host arrays, no
+NumPy array in a device operation or as its ``out=``, only the ``cupy``
+names dlgpu is known to use), that its memory-pool and out-of-memory paths
+behave, and that the arithmetic of dlgpu's own CUDA kernels matches NumPy:
+an ``ElementwiseKernel`` runs the kernel's own CUDA text (operation and
+preamble, exactly as handed to CuPy), compiled for the host with the system
+C++ compiler.
+
+What it does not prove: anything about speed, the GPU, the CUDA driver,
+NVRTC's or cuBLAS's numerics, or real asynchrony (every operation here
+completes before it returns, so a missing stream synchronization cannot
+show).  The GPU path stays unverified until it runs on a GPU.
+
+The device is a NumPy array behind a wrapper; ``tests/conftest.py`` and
+``benchmarks/conftest.py`` put this module in ``sys.modules["cupy"]`` only
+when real CuPy cannot run (see :func:`activate`).  Each rule cites the CuPy
+source file it follows (CuPy's GitHub repository, main branch, 2026).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+
+from . import arrays, cuda, kernels
+
+#: what the stand-in says it is, wherever dlgpu prints a device or a version
+VERSION = "0.0.0+standin"
+
+_modules: tuple[types.ModuleType, types.ModuleType] | None = None
+
+
+def _module(name: str, attributes: dict) -> types.ModuleType:
+    module = types.ModuleType(name, f"The CuPy stand-in's {name!r} (tests only).")
+    module.__dict__.update(attributes)
+    module.__cupy_standin__ = True
+    return module
+
+
+def modules() -> tuple[types.ModuleType, types.ModuleType]:
+    """The stand-in's ``cupy`` and ``cupyx`` module objects (built once).
+
+    They hold exactly the names listed here: a name dlgpu starts to use
+    without adding it here raises AttributeError, so each new use is
+    checked against real CuPy before the stand-in learns it.
+    """
+    global _modules
+    if _modules is None:
+        cupy = _module("cupy", {
+            "ndarray": arrays.ndarray,
+            **arrays.PUBLIC_FUNCTIONS,
+            "float32": np.float32, "float64": np.float64,
+            "ElementwiseKernel": kernels.ElementwiseKernel,
+            "cuda": cuda.module(),
+            "get_default_memory_pool": cuda.get_default_memory_pool,
+            "__version__": VERSION,
+        })
+        cupyx = _module("cupyx", {"empty_pinned": cuda.empty_pinned})
+        _modules = (cupy, cupyx)
+    return _modules
+
+
+def is_standin(module: object) -> bool:
+    return getattr(module, "__cupy_standin__", False)
+
+
+def unavailable_reason() -> str | None:
+    """Why the stand-in cannot run here (no C++ compiler), or None."""
+    return kernels.compiler_missing()
+
+
+def activate() -> None:
+    """Put the stand-in in ``sys.modules`` as ``cupy`` and ``cupyx``."""
+    cupy, cupyx = modules()
+    sys.modules["cupy"], sys.modules["cupyx"] = cupy, cupyx
+
+
+def cupy_for_tests(probe):
+    """``(cupy, reason, standin)`` for a test session.
+
+    ``probe`` is :func:`dlgpu.backend.probe_cupy`.  Real CuPy wins when it
+    runs; otherwise the stand-in is activated and probed the same way, unless
+    no C++ compiler is found (then ``(None, reason, False)``).
+    """
+    cupy, reason = probe()
+    if cupy is not None and not is_standin(cupy):
+        return cupy, None, False
+    missing = unavailable_reason()
+    if missing is not None:
+        return None, f"{reason}; the CuPy stand-in cannot run either: {missing}", False
+    activate()
+    cupy, standin_reason = probe()
+    if cupy is None:
+        return None, f"the CuPy stand-in failed dlgpu's probe: {standin_reason}", False
+    return cupy, None, True

@@ -1,0 +1,35 @@
+"""``mpiexec -n 2 dlgpu train --distributed``: one process's model and report, from rank 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import dlgpu
+from dlgpu.cli import main
+
+from .conftest import launch, needs_mpi
+
+pytestmark = needs_mpi
+
+OPTIONS = ["--dtype", "float64", "--iterations", "300", "--validation-split", "0.2",
+           "--verbose", "1"]
+
+
+def _report(text: str) -> list[str]:
+    """The lines that do not depend on the time taken."""
+    return [line for line in text.splitlines() if not line.startswith(("Backend:", "Saved"))]
+
+
+def test_two_ranks_train_the_one_process_model(tmp_path, capsys):
+    job = launch(["-m", "dlgpu", "train", "--distributed", *OPTIONS,
+                  "--out", tmp_path / "two.npz"])
+    assert job.returncode == 0, job.stderr
+    assert main([*OPTIONS, "--out", str(tmp_path / "one.npz")]) == 0
+    one = capsys.readouterr()
+    # Rank 0 alone prints: the same report, each line once.
+    assert _report(job.stdout) == _report(one.out)
+    assert job.stderr.count("Cost after iteration 200") == 1
+    two, one = (dlgpu.load_model(tmp_path / f"{n}.npz").parameters_ for n in ("two", "one"))
+    for key in one:
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-12, atol=1e-12)
+

@@ -1,0 +1,60 @@
+"""A rank that fails ends every rank, with a message naming it; nothing hangs.
+
+Each test launches 2 ranks with one broken on purpose (``ranks.py``); the
+launch's hang guard (a subprocess timeout) is what "quickly" means here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import dlgpu
+
+from .conftest import needs_mpi, run_scenario
+
+pytestmark = needs_mpi
+
+
+def _stderr_of_each_rank_has(job, text: str) -> None:
+    assert job.stderr.count(text) == 2, job.stderr
+
+
+def test_bad_values_on_one_rank_are_refused_on_every_rank(tmp_path):
+    job = run_scenario("bad_values", tmp_path)
+    assert job.returncode != 0
+    _stderr_of_each_rank_has(job, "RankError: the data refused on 1 of 2 ranks: rank 1: "
+                                  "InvalidDataError: X contains 1 NaN")
+
+
+def test_shapes_that_disagree_are_refused_before_training(tmp_path):
+    job = run_scenario("bad_shape", tmp_path)
+    assert job.returncode != 0
+    _stderr_of_each_rank_has(job, "RankError: the ranks disagree on layer_dims (rank 0: "
+                                  "[5, 7, 3, 1], rank 1: [4, 7, 3, 1])\n")
+
+
+def test_nan_on_one_rank_stops_every_rank(tmp_path):
+    job = run_scenario("nan", tmp_path)
+    assert job.returncode != 0
+    _stderr_of_each_rank_has(job, "DivergenceError: training diverged")
+    assert not (tmp_path / "model.npz").exists()
+    dlgpu.load_model(tmp_path / "ckpt.npz")  # the last checkpoint, finite and whole
+
+
+@pytest.mark.parametrize("scenario, cause", [
+    ("memory", "rank 1 of 2 failed during training: MemoryError: out of memory (injected"),
+    ("uncaught", "rank 1 of 2 failed with an uncaught exception: RuntimeError: a bug"),
+])
+def test_an_exception_on_one_rank_aborts_every_rank(tmp_path, scenario, cause):
+    job = run_scenario(scenario, tmp_path)
+    assert job.returncode != 0
+    assert cause in job.stderr
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_a_killed_rank_ends_the_job(tmp_path):
+    job = run_scenario("killed", tmp_path)
+    assert job.returncode != 0
+    assert "signal 9" in job.stdout + job.stderr
+    assert not (tmp_path / "model.npz").exists()
+    dlgpu.load_model(tmp_path / "ckpt.npz")

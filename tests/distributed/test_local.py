@@ -1,0 +1,102 @@
+"""The parts that need no MPI: sharding, the 1-process communicator, agreement, the sync."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dlgpu
+from dlgpu import distributed
+from dlgpu.distributed.faults import agree
+from dlgpu.distributed.shard import shard_columns
+
+from .ranks import DIMS, data
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+@pytest.mark.parametrize("m, size", [(10, 3), (7, 7), (301, 2)])
+def test_shards_cover_every_column_once(layout, m, size):
+    columns = [np.arange(m)[shard_columns(m, rank, size, layout)] for rank in range(size)]
+    assert sorted(np.concatenate(columns).tolist()) == list(range(m))
+    assert max(map(len, columns)) - min(map(len, columns)) <= 1
+    if layout == "contiguous":
+        assert all(np.all(np.diff(c) == 1) for c in columns)
+
+
+def test_shard_refuses_too_few_examples_and_bad_shapes():
+    comm = distributed.LocalCommunicator()
+    with pytest.raises(dlgpu.InvalidDataError, match="3 examples cannot be shared among 4"):
+        shard_columns(3, 0, 4)
+    with pytest.raises(dlgpu.InvalidDataError, match=r"shard takes X : \(n_x, m\)"):
+        distributed.shard(np.zeros((2, 5)), np.zeros(5), comm)
+    with pytest.raises(ValueError, match="layout"):
+        shard_columns(5, 0, 1, "random")
+
+
+def test_init_without_a_launcher_is_one_local_process(monkeypatch):
+    for var in ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
+                "MPI_LOCALNRANKS", "SLURM_PROCID"):
+        monkeypatch.delenv(var, raising=False)
+    comm = distributed.init()
+    assert isinstance(comm, distributed.LocalCommunicator)
+    assert (comm.rank, comm.size) == (0, 1)
+    with pytest.raises(ValueError, match="unknown distributed backend 'gloo'"):
+        distributed.init("gloo")
+
+
+def test_one_rank_trains_the_model_of_plain_fit():
+    X, Y = data()
+    comm = distributed.init("local")
+    for kwargs in ({}, {"batch_size": 43, "epochs": 2}):  # 301 = 7 x 43: the same batches
+        plain = dlgpu.DeepNN(DIMS, dtype="float64", num_iterations=30, **kwargs).fit(X, Y)
+        ranked = dlgpu.DeepNN(DIMS, dtype="float64", num_iterations=30, **kwargs)
+        ranked.fit(X, Y, comm=comm, validation_data=(X, Y))
+        for key, value in plain.parameters_.items():
+            np.testing.assert_allclose(ranked.parameters_[key], value, rtol=1e-13)
+        assert ranked.costs_ == pytest.approx(plain.costs_, rel=1e-13)
+
+
+class TwoRanks(distributed.LocalCommunicator):
+    """Rank 0 of two whose partner holds the same data and fails as told."""
+
+    rank, size = 0, 2
+
+    def __init__(self, partner_problem=None):
+        self.partner_problem = partner_problem
+
+    def allreduce_(self, buffer):
+        buffer *= 2
+        return buffer
+
+    def allgather(self, obj):
+        # A problem report (str or None) comes back as told; anything else as ours.
+        return [obj, self.partner_problem if isinstance(obj, (str, type(None))) else obj]
+
+
+def test_agreement_names_the_rank_that_refused():
+    assert agree(TwoRanks(), lambda: 42) == 42
+    with pytest.raises(distributed.RankError,
+                       match="refused on 1 of 2 ranks: rank 1: InvalidDataError: X is empty"):
+        agree(TwoRanks("InvalidDataError: X is empty"), lambda: 42)
+
+
+def test_gradients_are_weighted_by_example_counts():
+    parameters = {"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}
+    sync = distributed.GradientSync(TwoRanks(), parameters, m_local=5)
+    assert sync.m == 10
+    grads = {"dW1": np.full((2, 3), 0.5), "db1": np.full((2, 1), -1.0)}
+    synced = sync.gradients(grads, 5)
+    np.testing.assert_array_equal(synced["dW1"], grads["dW1"])  # the mean of two equal means
+    np.testing.assert_array_equal(synced["db1"], grads["db1"])
+    assert sync.means([0.25, 1.0], 5) == [0.25, 1.0]
+
+
+def test_every_rank_needs_an_example_for_each_step():
+    sync = distributed.GradientSync(distributed.init("local"), {"W1": np.ones((1, 1))}, 10)
+    assert sync.steps_per_epoch(3) == 4
+    assert [len(part) for part in sync.epoch_plan(None)] == [3, 3, 2, 2]
+    # Two ranks of 10 examples and a global batch of 1: 20 steps an epoch.
+    two = distributed.GradientSync(TwoRanks(), {"W1": np.ones((1, 1))}, 10)
+    with pytest.raises(distributed.RankError,
+                       match="rank 0 holds 10 examples, fewer than the 20 steps"):
+        two.steps_per_epoch(1)
