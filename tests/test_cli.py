@@ -172,7 +172,7 @@ def test_defaults_reach_scikit_learns_mlp_on_held_out_data(capsys, name, mlp_acc
     runs them, on five splits; this test checks the CLI against its figures.
     Measured here: 96.49 and 96.39.
     """
-    pytest.importorskip("sklearn")
+    require("sklearn")
     assert main(["train", "--data", name, "--validation-split", "0.2", "--verbose", "0"]) == 0
     assert _percent(capsys.readouterr().out, "Validation accuracy:") >= mlp_accuracy - 1
 
