@@ -54,7 +54,7 @@ def modules() -> tuple[types.ModuleType, types.ModuleType]:
         cupy = _module("cupy", {
             "ndarray": arrays.ndarray,
             **arrays.PUBLIC_FUNCTIONS,
-            "float32": np.float32, "float64": np.float64,
+            "float32": np.float32,
             "ElementwiseKernel": kernels.ElementwiseKernel,
             "cuda": cuda.module(),
             "get_default_memory_pool": cuda.get_default_memory_pool,
@@ -98,3 +98,4 @@ def cupy_for_tests(probe):
     if cupy is None:
         return None, f"the CuPy stand-in failed dlgpu's probe: {standin_reason}", False
     return cupy, None, True
+

@@ -131,6 +131,10 @@ def _inplace(name):
     return op
 
 
+def _attribute(name):
+    return property(lambda self: getattr(self._data, name), doc=f"ndarray.{name}, as in NumPy")
+
+
 class ndarray:
     """A device array of the stand-in; CuPy's ``ndarray`` as far as dlgpu uses it."""
 
@@ -182,7 +186,8 @@ class ndarray:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # core.pyx __array_ufunc__: a NumPy ufunc becomes cupy's of the same name
-        ours = PUBLIC_FUNCTIONS.get(ufunc.__name__)
+        # (the ufuncs behind operators included: real CuPy has them all)
+        ours = _ufuncs.get(ufunc.__name__) or PUBLIC_FUNCTIONS.get(ufunc.__name__)
         if method != "__call__" or ours is None:
             return NotImplemented
         return ours(*inputs, **kwargs)
@@ -239,33 +244,9 @@ class ndarray:
     def shape(self, value):
         self._data.shape = value
 
-    @property
-    def dtype(self):
-        return self._data.dtype
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    @property
-    def size(self):
-        return self._data.size
-
-    @property
-    def nbytes(self):
-        return self._data.nbytes
-
-    @property
-    def itemsize(self):
-        return self._data.itemsize
-
-    @property
-    def strides(self):
-        return self._data.strides
-
-    @property
-    def flags(self):
-        return self._data.flags
+    dtype, ndim, size, nbytes, itemsize, strides, flags = (
+        _attribute(name) for name in ("dtype", "ndim", "size", "nbytes", "itemsize", "strides",
+                                      "flags"))
 
     @property
     def T(self):
@@ -423,7 +404,7 @@ def _creator(np_func):
     return create
 
 
-empty, zeros, ones = (_creator(f) for f in (np.empty, np.zeros, np.ones))
+empty, zeros = _creator(np.empty), _creator(np.zeros)
 
 
 def _like(np_func):
@@ -433,13 +414,7 @@ def _like(np_func):
     return create
 
 
-empty_like, zeros_like, ones_like = (_like(f) for f in (np.empty_like, np.zeros_like,
-                                                         np.ones_like))
-
-
-def full(shape, fill_value, dtype=None, order="C"):
-    _operand(fill_value)
-    return _new(np.full(shape, fill_value, dtype=dtype, order=order))
+empty_like, ones_like = _like(np.empty_like), _like(np.ones_like)
 
 
 def arange(start, stop=None, step=1, dtype=None):
@@ -508,12 +483,16 @@ def get_array_module(*args):
     return cupy if any(isinstance(a, ndarray) for a in args) else np
 
 
+#: the functions of the stand-in's ``cupy``: those dlgpu and its tests call
+#: (``xp.<name>``, or a NumPy function of that name on a device array)
 PUBLIC_FUNCTIONS = {
     "asarray": asarray, "array": array, "asnumpy": asnumpy,
-    "ascontiguousarray": ascontiguousarray, "empty": empty, "zeros": zeros, "ones": ones,
-    "empty_like": empty_like, "zeros_like": zeros_like, "ones_like": ones_like, "full": full,
-    "arange": arange, "matmul": matmul, "take": take, "copyto": copyto, "where": where,
-    "clip": clip, "sum": sum, "mean": mean, "shape": shape,
-    "get_array_module": get_array_module,
-    **_ufuncs,
+    "ascontiguousarray": ascontiguousarray, "empty": empty, "zeros": zeros,
+    "empty_like": empty_like, "ones_like": ones_like, "arange": arange, "matmul": matmul,
+    "take": take, "copyto": copyto, "where": where, "clip": clip, "sum": sum, "mean": mean,
+    "shape": shape, "get_array_module": get_array_module,
+    "argmax": lambda a, axis=None, out=None, keepdims=False: _typed_array(a).argmax(
+        axis=axis, out=out, keepdims=keepdims),
+    **{name: _ufuncs[name] for name in ("abs", "exp", "log", "log1p", "sqrt", "floor",
+                                        "isfinite", "maximum", "multiply")},
 }

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import hashlib
 import math
 import os
@@ -74,7 +75,7 @@ def compiler_missing() -> str | None:
 
 
 class _Param:
-    """One parameter of ``in_params``/``out_params``: ``[raw] T name`` (_kernel.pyx ParameterInfo)."""
+    """One parameter of ``in_params``/``out_params``: ``T name`` (_kernel.pyx ParameterInfo)."""
 
     def __init__(self, text: str, is_const: bool):
         words = text.split()
@@ -93,31 +94,49 @@ def _params(text: str, is_const: bool) -> list[_Param]:
     return [_Param(p, is_const) for p in text.split(",") if p.strip()]
 
 
+#: a directory kept between sessions, if set (local runs); else a temporary one per session
+CACHE_ENV = "DLGPU_STANDIN_CACHE"
 _build_dir: str | None = None
-_compiled: dict[str, ctypes.CDLL] = {}
 
 
 def _directory() -> str:
     global _build_dir
     if _build_dir is None:
-        _build_dir = tempfile.mkdtemp(prefix="cupy-standin-")
-        atexit.register(shutil.rmtree, _build_dir, True)
+        if os.environ.get(CACHE_ENV):
+            _build_dir = os.environ[CACHE_ENV]
+            os.makedirs(_build_dir, exist_ok=True)
+        else:
+            _build_dir = tempfile.mkdtemp(prefix="cupy-standin-")
+            atexit.register(shutil.rmtree, _build_dir, True)
     return _build_dir
 
 
+@functools.cache
+def _compiler_version() -> str:
+    return subprocess.run([COMPILER, "--version"], capture_output=True, text=True).stdout
+
+
+_compiled: dict[str, ctypes.CDLL] = {}
+
+
 def compile_kernel(source: str):
-    """Compile ``source`` (once per process) and return its ``standin_kernel`` function."""
-    key = hashlib.sha256(" ".join((COMPILER, *FLAGS, source)).encode()).hexdigest()[:24]
+    """Compile ``source`` (once per session, or once per cache directory) and return
+    its ``standin_kernel`` function."""
+    key = hashlib.sha256("\n".join((_compiler_version(), *FLAGS, source)).encode()).hexdigest()[:24]
     lib = _compiled.get(key)
     if lib is None:
         path = os.path.join(_directory(), key)
-        with open(path + ".cpp", "w") as f:
-            f.write(source)
-        result = subprocess.run([COMPILER, *FLAGS, "-o", path + ".so", path + ".cpp"],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            # NVRTC's failure surfaces from CuPy as a CompileException
-            raise CompileException(f"{COMPILER} failed:\n{result.stderr}\n{source}")
+        if not os.path.exists(path + ".so"):
+            partial = f"{path}.{os.getpid()}"  # concurrent sessions may share a cache
+            with open(partial + ".cpp", "w") as f:
+                f.write(source)
+            result = subprocess.run([COMPILER, *FLAGS, "-o", partial + ".so", partial + ".cpp"],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                # NVRTC's failure surfaces from CuPy as a CompileException
+                raise CompileException(f"{COMPILER} failed:\n{result.stderr}\n{source}")
+            os.replace(partial + ".cpp", path + ".cpp")
+            os.replace(partial + ".so", path + ".so")
         lib = _compiled[key] = ctypes.CDLL(path + ".so")
     function = lib.standin_kernel
     function.restype = None
@@ -165,6 +184,14 @@ extern "C" void standin_kernel(void* const* _args, const long long* _strides,
     }}
 }}
 """
+
+
+def _broadcast_strides(data: np.ndarray, shape: tuple) -> list[int]:
+    """Byte strides of ``data`` broadcast to ``shape`` (0 along broadcast axes)."""
+    pad = len(shape) - data.ndim
+    strides = [0] * pad + list(data.strides)
+    return [0 if k >= pad and data.shape[k - pad] == 1 else stride
+            for k, stride in enumerate(strides)] if data.ndim else [0] * len(shape)
 
 
 class ElementwiseKernel:
@@ -256,9 +283,8 @@ class ElementwiseKernel:
         pointers, strides, keep = [], [], []
         for p, a in zip(params, args):
             if isinstance(a, ndarray):
-                view = np.broadcast_to(a._data, shape).reshape(full)
-                pointers.append(view.ctypes.data)
-                strides.extend(view.strides)
+                pointers.append(a._data.ctypes.data)
+                strides.extend(_broadcast_strides(a._data, full))
             else:
                 value = np.array(a, dtype=self._dtype(p, type_map))  # CScalar.apply_dtype
                 keep.append(value)

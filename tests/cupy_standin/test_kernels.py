@@ -1,4 +1,4 @@
-"""The stand-in's ElementwiseKernel: CuPy's argument and type rules, and arithmetic equal to NumPy's."""
+"""The stand-in's ElementwiseKernel: CuPy's argument and type rules, NumPy's arithmetic."""
 
 import numpy as np
 import pytest
@@ -30,9 +30,14 @@ def _inputs(dtype):
     return z.reshape(1, -1)
 
 
+# Leaky ReLU also at the ends of its slope's range, where slope * z can be 0 * inf
+CASES = [(name, {}) for name in sorted(ACTIVATIONS)] + [("leaky_relu", {"slope": 0.0}),
+                                                         ("leaky_relu", {"slope": 1.0})]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_each_kernel_computes_what_its_numpy_reference_computes(name, dtype):
+@pytest.mark.parametrize("name,params", CASES, ids=[f"{n}{p}" for n, p in CASES])
+def test_each_kernel_computes_what_its_numpy_reference_computes(name, params, dtype):
     """The kernel text dlgpu hands CuPy, run on the host, against forward_cpu/backward_cpu.
 
     Equal to the last bit where both sides round the same operations (ReLU,
@@ -43,7 +48,7 @@ def test_each_kernel_computes_what_its_numpy_reference_computes(name, dtype):
     backward products are taken in another order; measured here: at most
     3 ulp (sigmoid float32 forward), 2 ulp elsewhere.
     """
-    activation = get_activation(name)
+    activation = get_activation(name, **params)
     exact = name in ("relu", "leaky_relu", "identity")
     z = _inputs(dtype)
     b = np.full((1, 1), 0.25, dtype=dtype)
@@ -53,13 +58,19 @@ def test_each_kernel_computes_what_its_numpy_reference_computes(name, dtype):
         a_ref = activation.forward_cpu(z.copy())
         biased_ref = activation.forward_cpu(z + b)
         dz_ref = activation.backward_cpu(dA.copy(), a_ref)
-    params = activation.param_values()
+    scalars = activation.param_values()
     forward = _kernel(kernel_spec(activation, "forward"))
-    a = forward(cupy.asarray(z), *params).get()
+    a = forward(cupy.asarray(z), *scalars).get()
     A = cupy.asarray(z)
-    _kernel(kernel_spec(activation, "forward_bias"))(cupy.asarray(b), *params, A)
+    _kernel(kernel_spec(activation, "forward_bias"))(cupy.asarray(b), *scalars, A)
     dz = cupy.asarray(dA)
-    _kernel(kernel_spec(activation, "backward"))(cupy.asarray(a_ref), *params, dz)
+    _kernel(kernel_spec(activation, "backward"))(cupy.asarray(a_ref), *scalars, dz)
+    if params.get("slope") == 0.0:
+        # NumPy's maximum(z, 0 * z) is NaN at z = +inf where the kernel gives
+        # g(+inf) = +inf: both non-finite, the only place the two paths differ.
+        finite = z != np.inf
+        a, a_ref = a[finite], a_ref[finite]
+        A, biased_ref = cupy.asarray(A.get()[finite]), biased_ref[finite]
     for got, want in ((a, a_ref), (A.get(), biased_ref), (dz.get(), dz_ref)):
         assert got.dtype == dtype
         if exact:
@@ -111,3 +122,20 @@ def test_a_kernel_that_does_not_compile_raises():
     broken = cupy.ElementwiseKernel("T x", "T y", "y = x +;", "broken")
     with pytest.raises(Exception, match="error"):
         broken(cupy.zeros((2,)))
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_host_runs_the_text_nvrtc_compiles(name):
+    """The operation and preamble compiled for the host are those of the CUDA source that
+    scripts/check_cuda_sources.py compiles with NVRTC, verbatim."""
+    from dlgpu.activations.kernels import render_cuda_source
+
+    from .kernels import _params, render
+    for kind in KINDS:
+        spec = kernel_spec(get_activation(name), kind)
+        cuda = render_cuda_source(spec, "float32")
+        params = _params(spec.in_params, True) + _params(spec.out_params, False)
+        host = render(params, frozenset(spec.scalars), {"T": np.dtype("float32")},
+                      spec.operation, spec.preamble)
+        for text in (spec.operation, spec.preamble, "typedef float T;"):
+            assert text in cuda and text in host

@@ -10,15 +10,10 @@ body once as a smoke test).  ``DLGPU_BENCH_TIER=quick|default|full`` (or
 A timed session also records how busy the machine was (at its start and end,
 :mod:`dlgpu.bench.load`) and why benchmarks were skipped, in the JSON file
 under ``dlgpu_load`` and ``dlgpu_skipped``.
-
-Untimed, where real CuPy cannot run, the CuPy cases run on the tests' CuPy
-stand-in (``tests/cupy_standin``), so they cannot rot; timed, they run on
-real CuPy only: the stand-in is never measured or described as a GPU.
 """
 
 import dataclasses
 import functools
-import os
 import sys
 from collections import Counter
 
@@ -35,16 +30,46 @@ from dlgpu.bench.timing import SyncEvery, median_seconds, plan_rounds
 
 from .matrix import BUDGET, CEILING_SIZE
 
-__all__ = ["backend_name", "device", "ceilings", "pytest_configure", "pytest_sessionstart",
+__all__ = ["backend_name", "device", "ceilings", "pytest_sessionstart",
            "pytest_runtest_logreport", "pytest_benchmark_update_machine_info",
            "pytest_benchmark_update_json"]
 
-_session = {"before": None, "skipped": Counter()}
+DEVICES = {"numpy": "cpu", "cupy": "gpu"}
+
+
+_session = {"before": None, "skipped": Counter(), "cupy": None}
 
 
 def _timed(config) -> bool:
     session = getattr(config, "_benchmarksession", None)
     return session is not None and not session.disabled
+
+
+def cupy_for(config):
+    """``(cupy, None)`` for the CuPy cases, or ``(None, why they skip)``; probed once.
+
+    Probed when first needed, not at import, so that the source tree's
+    ``benchmarks/conftest.py`` can first put the tests' CuPy stand-in in place
+    for an untimed run.  A stand-in (a module marked ``__cupy_standin__``) is
+    never timed.
+    """
+    if _session["cupy"] is None:
+        cupy, reason = probe_cupy()
+        if cupy is not None and getattr(cupy, "__cupy_standin__", False) and _timed(config):
+            cupy, reason = None, "a test stand-in for CuPy is active, and it is never timed"
+        _session["cupy"] = (cupy, reason and reason.split(";")[0])
+    return _session["cupy"]
+
+
+def is_standin(cupy) -> bool:
+    return getattr(cupy, "__cupy_standin__", False)
+
+
+def skip_without_cupy(config):
+    cupy, reason = cupy_for(config)
+    if cupy is None:
+        pytest.skip(f"CuPy cannot run here: {reason}")
+    return cupy
 
 
 def pytest_sessionstart(session):
@@ -55,42 +80,6 @@ def pytest_sessionstart(session):
 def pytest_runtest_logreport(report):
     if report.skipped and isinstance(report.longrepr, tuple):
         _session["skipped"][str(report.longrepr[2]).removeprefix("Skipped: ")] += 1
-
-DEVICES = {"numpy": "cpu", "cupy": "gpu"}
-
-
-class CUPY:
-    """The CuPy the CuPy cases run on (``module``), or why they skip (``reason``).
-
-    Decided in :func:`pytest_configure`, once pytest knows whether it times.
-    """
-
-    module = None
-    reason = "not decided yet"
-    standin = False
-
-
-def pytest_configure(config):
-    timed = not config.getoption("benchmark_disable") or config.getoption("benchmark_enable")
-    if timed:
-        CUPY.module, CUPY.reason = probe_cupy()
-        if getattr(CUPY.module, "__cupy_standin__", False):  # tests/ activated it
-            CUPY.module, CUPY.reason = None, "the tests' CuPy stand-in is active; it is never timed"
-        return
-    try:
-        from tests.cupy_standin import cupy_for_tests
-    except ImportError:  # a suite copied away from its tests: real CuPy only
-        CUPY.module, CUPY.reason = probe_cupy()
-        return
-    CUPY.module, CUPY.reason, CUPY.standin = cupy_for_tests(probe_cupy)
-    if CUPY.module is None and os.environ.get("CI"):
-        raise pytest.UsageError(f"CI must run the CuPy cases, at least on the stand-in: "
-                                f"{CUPY.reason}")
-
-
-def skip_without_cupy():
-    if CUPY.module is None:
-        pytest.skip(f"CuPy cannot run here: {CUPY.reason}")
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
@@ -107,11 +96,11 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
 def backend_name(request):
     """Activates each backend in turn; frees the GPU's memory pools afterwards."""
     if request.param == "cupy":
-        skip_without_cupy()
+        skip_without_cupy(request.config)
     dlgpu.set_backend(request.param)
     yield request.param
     if request.param == "cupy":
-        CUPY.module.get_default_memory_pool().free_all_blocks()
+        dlgpu.backend.get_backend_module().get_default_memory_pool().free_all_blocks()
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -137,8 +126,8 @@ class SessionCeilings:
     @staticmethod
     def _measure(key):
         backend_name, dtype = key
-        return measure_ceilings(np if backend_name == "numpy" else CUPY.module, dtype,
-                                CEILING_SIZE)
+        xp = np if backend_name == "numpy" else sys.modules["cupy"]
+        return measure_ceilings(xp, dtype, CEILING_SIZE)
 
     def record(self, extra_info):
         """Add the ceilings and the figures derived from them to a result's extra_info."""

@@ -25,7 +25,7 @@ from dlgpu import DeepNN
 from dlgpu.batching import ResidentBatches, StreamedBatches, epoch_plan
 from dlgpu.training import _step
 
-from .conftest import CUPY, skip_without_cupy
+from .conftest import cupy_for, skip_without_cupy
 
 FULL = os.environ.get("DLGPU_BENCH_FULL") == "1"
 N_X, M, BATCH, HIDDEN = (2048, 2**17, 8192, [1024, 1024]) if FULL else (64, 2048, 256, [32])
@@ -44,11 +44,12 @@ def host_data(tmp_path_factory):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_epoch_from_host_data(benchmark, host_data, mode):
+def test_epoch_from_host_data(request, benchmark, host_data, mode):
     X, Y, path = host_data
     if mode in CUPY_ONLY:
-        skip_without_cupy()
-    dlgpu.set_backend("cupy" if CUPY.module is not None else "numpy")  # the GPU whenever there is one
+        skip_without_cupy(request.config)
+    cupy, _ = cupy_for(request.config)
+    dlgpu.set_backend("cupy" if cupy is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     model = DeepNN([N_X, *HIDDEN, 1], learning_rate=1e-3).initialize_parameters()
     if mode == "resident":
