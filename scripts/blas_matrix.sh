@@ -9,6 +9,8 @@
 # instruction set and older ones); "default" lets OpenBLAS choose for this CPU.
 # OPENBLAS_L2_SIZE is unset in every run so that it cannot change the blocking.
 # Exits non-zero if any combination has a failure or did not run.
+# Run it in the foreground: a background job of a non-interactive shell starts
+# with SIGINT ignored, and the Ctrl-C tests then fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
