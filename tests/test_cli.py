@@ -11,6 +11,8 @@ import pytest
 import dlgpu
 from dlgpu.cli import main
 
+from .optional import require
+
 
 def _dlgpu(*args, cwd=None):
     env = {**os.environ, "DLGPU_BACKEND": "numpy",
@@ -92,7 +94,7 @@ def test_train_save_evaluate_predict(data_files):
 
 
 def test_train_writes_plots(tmp_path):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     out = _dlgpu("--iterations", "300", "--plot", tmp_path / "plots")
     assert out.returncode == 0, out.stderr
     for name in ("costs.png", "decision_boundary.png"):
@@ -101,7 +103,7 @@ def test_train_writes_plots(tmp_path):
 
 
 def test_multi_class_data_gets_a_softmax_output():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     out = _dlgpu("train", "--data", "digits", "--hidden", "16", "--epochs", "3")
     assert out.returncode == 0, out.stderr
     assert "[64, 16, 10] (relu hidden, softmax output)" in out.stdout
@@ -190,7 +192,7 @@ def test_defaults_reach_scikit_learns_mlp_on_held_out_data(capsys, name, mlp_acc
     runs them, on five splits; this test checks the CLI against its figures.
     Measured here: 96.49 and 96.39.
     """
-    pytest.importorskip("sklearn")
+    require("sklearn")
     assert main(["train", "--data", name, "--validation-split", "0.2", "--verbose", "0"]) == 0
     assert _percent(capsys.readouterr().out, "Validation accuracy:") >= mlp_accuracy - 1
 

@@ -11,13 +11,14 @@ import pytest
 from dlgpu import DeepNN, InvalidDataError, NotFittedError
 from dlgpu.datasets import load_planar_dataset
 from dlgpu.plots import plot_costs, plot_decision_boundary
+from .optional import require
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _read_png(path, size=(480, 640)):
     """Check the file is a PNG of ``size`` (rows, columns) pixels; return its pixels."""
-    image = pytest.importorskip("matplotlib.image")
+    image = require("matplotlib.image")
     assert path.read_bytes()[:8] == PNG_SIGNATURE
     pixels = image.imread(path)
     assert pixels.shape[:2] == size
@@ -26,7 +27,7 @@ def _read_png(path, size=(480, 640)):
 
 @pytest.fixture(autouse=True)
 def _needs_matplotlib():
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
 
 
 # -- cost curves --------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 """DLClassifier: the scikit-learn estimator around DeepNN."""
 
 import importlib
-import inspect
 import pickle
 import sys
 
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from .optional import require
+
+require("sklearn")
 
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_blobs
@@ -22,32 +23,64 @@ from dlgpu import DeepNN
 from dlgpu.callbacks import EarlyStopping
 from dlgpu.sklearn import DLClassifier
 
-#: check name -> why DLClassifier fails it.  Empty: every check passes.  Two
-#: checks skip themselves on this machine: check_classifier_data_not_an_array
-#: without pandas, check_array_api_input without SCIPY_ARRAY_API=1 (it passes
-#: with it).
-EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+#: check name -> why DLClassifier fails it in float32.  In float64 (the
+#: default for float64 data) every check passes.  Two checks skip themselves
+#: on this machine: check_classifier_data_not_an_array without pandas,
+#: check_array_api_input without SCIPY_ARRAY_API=1 (it passes with it).
+FLOAT32_FAILED_CHECKS: dict[str, str] = {
+    "check_methods_sample_order_invariance":
+        "it allows 1e-9 + 1e-7 relative, under float32's resolution (6e-8 to 1.2e-7 "
+        "relative); OpenBLAS SkylakeX kernels round a sample at a block edge differently "
+        "from one inside a block: 1.8e-7 apart, measured (Haswell kernels: 0)",
+}
 
-# The defaults, a small seeded mini-batch network and a full-batch float64
-# one; the checks' data sets are small, so all three take a few seconds.
+# The defaults (float64 on these float64 checks), a small seeded float32
+# mini-batch network and a full-batch float64 one; the checks' data sets are
+# small, so all three take a few seconds.
 CHECKED = [
     DLClassifier(),
-    DLClassifier(hidden_layer_sizes=(16,), epochs=100, random_state=0),
+    DLClassifier(hidden_layer_sizes=(16,), epochs=100, random_state=0, dtype="float32"),
     DLClassifier(hidden_layer_sizes=(8, 8), activation="tanh", batch_size=None, epochs=None,
                  num_iterations=300, dtype="float64"),
 ]
 
 
-def _parametrize_with_checks(estimators):
-    if "expected_failed_checks" in inspect.signature(parametrize_with_checks).parameters:
-        return parametrize_with_checks(estimators,
-                                       expected_failed_checks=lambda _: EXPECTED_FAILED_CHECKS)
-    return parametrize_with_checks(estimators)  # scikit-learn < 1.6
-
-
-@_parametrize_with_checks(CHECKED)
-def test_scikit_learn_estimator_checks(estimator, check):
+@parametrize_with_checks(CHECKED)
+def test_scikit_learn_estimator_checks(estimator, check, request):
+    name = getattr(check, "func", check).__name__
+    if estimator.dtype == "float32" and name in FLOAT32_FAILED_CHECKS:
+        # Not strict: other kernels (Haswell, Sandybridge) happen to round alike.
+        request.applymarker(pytest.mark.xfail(reason=FLOAT32_FAILED_CHECKS[name], strict=False))
     check(estimator)
+
+
+def test_float64_predictions_do_not_depend_on_a_samples_position():
+    # Measured across positions, kernels Haswell/SkylakeX/Sandybridge/Prescott, 1-2
+    # threads: at most 3.3e-16 apart in float64, 1.8e-7 in float32.  1e-12 is
+    # 3000 times the float64 spread and 100000 times below the float32 one.
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0.5)
+    clf = DLClassifier(hidden_layer_sizes=(100,), epochs=20, random_state=1).fit(X, y)
+    assert clf.model_.dtype == "float64"
+    proba = clf.predict_proba(X)
+    for seed in range(10):
+        order = np.random.RandomState(seed).permutation(len(X))
+        np.testing.assert_allclose(clf.predict_proba(X[order]), proba[order], rtol=0,
+                                   atol=1e-12)
+        np.testing.assert_allclose(clf.predict_proba(X[order[:37]]), proba[order[:37]],
+                                   rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("X_dtype, expected", [(np.float64, "float64"), (np.float32, "float32"),
+                                               (np.int64, "float64"), (bool, "float64")])
+def test_dtype_none_follows_the_data_like_mlp_classifier(X_dtype, expected):
+    X, y = make_blobs(n_samples=30, centers=2, random_state=0)
+    X = (X > 0) if X_dtype is bool else X.astype(X_dtype)
+    clf = DLClassifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y)
+    assert clf.model_.dtype == expected and clf.predict_proba(X).dtype == expected
+    forced = DLClassifier(hidden_layer_sizes=(3,), epochs=2, dtype="float32").fit(X, y)
+    assert forced.model_.dtype == "float32"
 
 
 def scaled(**params):

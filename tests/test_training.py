@@ -11,6 +11,7 @@ from dlgpu import DeepNN
 from dlgpu.datasets import load_planar_dataset
 
 from .conftest import CUPY_IS_STANDIN, needs_cupy
+from .optional import require
 
 PLANAR = dict(hidden_activation="tanh", learning_rate=1.2, init="small", seed=2)
 
@@ -29,7 +30,7 @@ def test_mini_batch_reaches_full_batch_accuracy_on_planar(backend_name):
 
 
 def test_mini_batch_reaches_full_batch_accuracy_on_breast_cancer(backend_name):
-    datasets = pytest.importorskip("sklearn.datasets", reason="needs scikit-learn")
+    datasets = require("sklearn.datasets")
     data = datasets.load_breast_cancer()
     X = data.data.T
     X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)

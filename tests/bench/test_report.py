@@ -24,6 +24,8 @@ from dlgpu.bench.tables import (
     network,
 )
 
+from ..optional import require
+
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +57,7 @@ def _benchmarks(path=FIXTURE):
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    pytest.importorskip("matplotlib", reason="the charts need matplotlib")
+    require("matplotlib")
     out = tmp_path_factory.mktemp("report")
     path = report.build_report(load([FIXTURE]), out, "test")
     return out, path.read_text(encoding="utf-8")
@@ -163,7 +165,7 @@ def test_charts_exist_and_carry_the_plotted_numbers(written):
 
 
 def test_main_reads_json_and_reports_mistakes(tmp_path, capsys):
-    pytest.importorskip("matplotlib", reason="the charts need matplotlib")
+    require("matplotlib")
     assert report.main(["--out", str(tmp_path), "--json", str(FIXTURE)]) == 0
     assert (tmp_path / "report.md").is_file()
     # the fixture predates the load record, and some of its figures are wide
@@ -180,7 +182,7 @@ def test_main_reads_json_and_reports_mistakes(tmp_path, capsys):
 
 
 def test_main_runs_the_suite_and_reports_from_its_saved_json(tmp_path):
-    pytest.importorskip("matplotlib", reason="the charts need matplotlib")
+    require("matplotlib")
     select = ("test_activation_forward_backward and numpy-relu-float32-10000] "
               "or test_training_step and numpy-dlgpu-784x128x128x1")
     assert report.main(["--out", str(tmp_path), "--quick", "-k", select]) == 0

@@ -15,6 +15,8 @@ import pytest
 from dlgpu.bench import machine, report, sections, steps
 from dlgpu.bench.results import LOAD_KEY, SKIPPED_KEY, load
 
+from ..optional import require
+
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
 GPU = {"name": "NVIDIA H200", "compute_capability": "90", "memory_gib": 139.8,
        "multiprocessors": 132, "driver": "?", "cuda_driver": "12.8", "cuda_runtime": "12.8",
@@ -27,7 +29,7 @@ IDLE = {"cpus": 2, "system_cpus": 2, "wall_s": 30.0, "own_cpus": 1.0,
 
 def _write(out, edit) -> str:
     """The report of the fixture after ``edit(data)``, as text."""
-    pytest.importorskip("matplotlib", reason="the charts need matplotlib")
+    require("matplotlib")
     data = copy.deepcopy(json.loads(FIXTURE.read_text()))
     edit(data)
     out.mkdir()

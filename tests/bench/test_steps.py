@@ -6,14 +6,17 @@ import pytest
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step
+from ..optional import require
 
 PEERS = {"torch": "torch", "sklearn": "sklearn"}
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
 
 
 def _needs(implementation):
-    if implementation in PEERS:
-        pytest.importorskip(PEERS[implementation], reason=f"{implementation} is not installed")
+    if implementation == "torch":  # a peer when installed, never required
+        pytest.importorskip("torch", reason="PyTorch is not installed")
+    elif implementation in PEERS:
+        require(PEERS[implementation])
 
 
 def test_problem_is_reproducible_and_starts_where_deepnn_starts():
@@ -62,7 +65,7 @@ def test_peers_that_cannot_run_say_why():
     problem = make_problem([5, 4, 1], 8, "float32")
     with pytest.raises(Unavailable, match="float64 only"):
         make_run("course", problem, "cpu", iterations=1)
-    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    require("sklearn")
     with pytest.raises(Unavailable, match="CPU only"):
         make_step("sklearn", problem, "gpu")
     with pytest.raises(ValueError, match="unknown implementation"):

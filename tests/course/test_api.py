@@ -6,6 +6,7 @@ import pytest
 import dlgpu
 from dlgpu import DeepNN, course
 from dlgpu.datasets import flatten_images, load_cat_dataset
+from ..optional import require
 
 
 def _numerical(f, x, eps=1e-6):
@@ -122,7 +123,7 @@ def test_course_runs_on_the_active_backend(xp):
 
 
 def _write_cat_files(tmp_path, m_train=12, m_test=5):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     rng = np.random.RandomState(0)
     paths = []
     for split, m in (("train", m_train), ("test", m_test)):
@@ -150,7 +151,7 @@ def test_cat_layout_loads_and_trains_like_DeepNN(tmp_path):
 
 
 def test_cat_loader_errors(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with pytest.raises(FileNotFoundError, match="train file not found"):
         load_cat_dataset(tmp_path / "missing.h5", tmp_path / "missing.h5")
     wrong = tmp_path / "wrong.h5"

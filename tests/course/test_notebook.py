@@ -6,6 +6,7 @@ import pytest
 from dlgpu.course import notebook, w2a2, w3a1, w4a2
 from dlgpu.datasets import load_planar_dataset
 
+from ..optional import require
 from .test_api import _write_cat_files
 
 
@@ -41,7 +42,7 @@ def test_load_planar_dataset_seeds_the_global_state_as_the_course_does():
 
 
 def test_load_extra_datasets():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     np.random.seed(1)
     first = w3a1.load_extra_datasets()
     np.random.seed(1)
@@ -57,7 +58,7 @@ def test_load_extra_datasets():
 
 @pytest.fixture
 def pyplot():
-    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plt.figure()

@@ -7,11 +7,24 @@ from dlgpu import course
 from dlgpu.datasets import load_planar_dataset
 
 # Printed by the planar exercise's nn_model(X, Y, n_h=4, num_iterations=10000,
-# print_cost=True); published runs differ from iteration 8000 on.
+# print_cost=True); published runs differ from iteration 8000 on, and so do
+# OpenBLAS kernels (0.219424 to 0.219504 at 8000, measured).
 PLANAR_COSTS = {0: "0.693048", 1000: "0.288083", 2000: "0.254385", 3000: "0.233864",
                 4000: "0.226792", 5000: "0.222644", 6000: "0.219731", 7000: "0.217504"}
-# The exercise's accuracy for each hidden layer size, 5000 iterations.
-PLANAR_HIDDEN_SIZES = {1: 67.5, 2: 67.25, 3: 90.75, 4: 90.5, 5: 91.25, 20: 90.0}
+# The exercise's accuracy for each hidden layer size, 5000 iterations.  Sizes
+# 1 to 5 give exactly these on every OpenBLAS kernel tried (Haswell, SkylakeX,
+# Sandybridge, Prescott; 1 and 2 threads) and from 20 starts with W scaled by
+# 1 + 1e-13 noise.
+PLANAR_HIDDEN_SIZES = {1: 67.5, 2: 67.25, 3: 90.75, 4: 90.5, 5: 91.25}
+# n_h = 20 is chaotic by iteration 5000: a change in the last bit of a matrix
+# product (another BLAS kernel or thread count) moves the accuracy.  Measured:
+# 90.0 (Haswell, Prescott) or 90.5 (SkylakeX, Sandybridge); 10 of those 20
+# perturbed starts gave 90.0, 10 gave 90.5.  The course prints 90.0.  What is
+# stable is the cost curve up to iteration 4000 (the same six printed digits
+# on every kernel and every perturbed start) and the accuracy to within a
+# point.
+PLANAR_N_H_20 = {"published": 90.0, "within": 1.0,
+                 "costs": ["0.693135", "0.276658", "0.204265", "0.182532", "0.172728"]}
 
 
 def _accuracy(Y, predictions):
@@ -36,7 +49,7 @@ def test_planar_costs_and_accuracy(capsys):
     for i, published in PLANAR_COSTS.items():
         assert printed[i] == published
     accuracy = _accuracy(Y, course.planar_predict(parameters, X))
-    assert int(accuracy) == 90  # the exercise prints "Accuracy: 90%"
+    assert int(accuracy) == 90  # the exercise prints "Accuracy: 90%"; measured 90.5 or 90.75
 
 
 @pytest.mark.parametrize("n_h,published", sorted(PLANAR_HIDDEN_SIZES.items()))
@@ -44,6 +57,15 @@ def test_planar_hidden_layer_sizes(n_h, published):
     X, Y = load_planar_dataset()
     parameters = course.nn_model(X, Y, n_h, num_iterations=5000)
     assert _accuracy(Y, course.planar_predict(parameters, X)) == published
+
+
+def test_planar_twenty_hidden_units_within_the_chaotic_spread(capsys):
+    X, Y = load_planar_dataset()
+    parameters = course.nn_model(X, Y, 20, num_iterations=5000, print_cost=True)
+    costs = [line.split(": ")[1] for line in capsys.readouterr().out.splitlines()]
+    assert costs == PLANAR_N_H_20["costs"]
+    accuracy = _accuracy(Y, course.planar_predict(parameters, X))
+    assert abs(accuracy - PLANAR_N_H_20["published"]) <= PLANAR_N_H_20["within"]
 
 
 def test_logistic_regression_exercise_values():

@@ -7,6 +7,7 @@ import pytest
 
 from dlgpu import InvalidDataError
 from dlgpu.datasets import flatten_images, load_cat_dataset
+from ..optional import require
 
 
 def _write_cat_file(h5py, path, split, m, seed):
@@ -21,7 +22,7 @@ def _write_cat_file(h5py, path, split, m, seed):
 
 
 def test_round_trip(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     train_x, train_y = _write_cat_file(h5py, tmp_path / "train.h5", "train", 6, 0)
     test_x, test_y = _write_cat_file(h5py, tmp_path / "test.h5", "test", 3, 1)
     out = load_cat_dataset(tmp_path / "train.h5", tmp_path / "test.h5")
@@ -34,7 +35,7 @@ def test_round_trip(tmp_path):
 
 
 def test_wrong_shapes_are_named(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     path = tmp_path / "flat.h5"
     with h5py.File(path, "w") as f:
         f["train_set_x"] = np.zeros((4, 12288), dtype=np.uint8)
@@ -45,7 +46,7 @@ def test_wrong_shapes_are_named(tmp_path):
 
 
 def test_missing_test_file_is_named(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     _write_cat_file(h5py, tmp_path / "train.h5", "train", 2, 0)
     with pytest.raises(FileNotFoundError, match="test file not found: .*nope.h5"):
         load_cat_dataset(tmp_path / "train.h5", tmp_path / "nope.h5")

@@ -7,9 +7,11 @@ import pytest
 
 from dlgpu.datasets import load_extra_datasets, rows_to_columns
 
+from ..optional import require
+
 
 def test_five_datasets_in_rows_that_turn_into_columns():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     np.random.seed(0)
     datasets = load_extra_datasets(n_samples=50)
     names = ["noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles"]

@@ -5,6 +5,7 @@ import pytest
 
 from dlgpu import InvalidDataError
 from dlgpu.datasets import load_csv, load_file, load_h5, load_npz
+from ..optional import require
 
 RNG = np.random.RandomState(0)
 X_COLUMNS = RNG.randn(3, 5)                     # (n_x, m)
@@ -188,7 +189,7 @@ def test_csv_label_type_and_missing_file(tmp_path):
 # -- .h5 ----------------------------------------------------------------------------------
 
 def test_h5_round_trip_in_both_layouts(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "c.h5", "w") as f:
         f["X"], f["Y"] = X_COLUMNS, Y_LABELS
     X, Y = load_h5(tmp_path / "c.h5")
@@ -204,7 +205,7 @@ def test_h5_round_trip_in_both_layouts(tmp_path):
 
 
 def test_h5_cat_layout_gives_the_prepared_training_split(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     images = RNG.randint(0, 256, size=(4, 64, 64, 3)).astype(np.uint8)
     with h5py.File(tmp_path / "train_catvnoncat.h5", "w") as f:
         f["train_set_x"], f["train_set_y"] = images, np.array([1, 0, 0, 1])
@@ -216,7 +217,7 @@ def test_h5_cat_layout_gives_the_prepared_training_split(tmp_path):
 
 
 def test_h5_bad_contents_are_named(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "bad.h5", "w") as f:
         f["X"] = X_COLUMNS
         f.create_group("Y")
@@ -238,7 +239,7 @@ def test_load_file_dispatches_on_the_suffix(tmp_path):
     X, Y = load_file(_write(tmp_path / "D.CSV", CSV_TEXT), label="y")
     np.testing.assert_array_equal(X, CSV_X)
     np.testing.assert_array_equal(Y, CSV_Y)
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "d.hdf5", "w") as f:
         f["X"], f["Y"] = X_COLUMNS.T, Y_LABELS[0]
     np.testing.assert_array_equal(load_file(tmp_path / "d.hdf5", layout="rows")[0], X_COLUMNS)

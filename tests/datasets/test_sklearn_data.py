@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from dlgpu.datasets import load_breast_cancer, load_digits
+from ..optional import require
 
 
 def test_breast_cancer_in_columns():
-    sk = pytest.importorskip("sklearn.datasets")
+    sk = require("sklearn.datasets")
     X, Y = load_breast_cancer()
     assert X.shape == (30, 569) and X.dtype == np.float64 and X.flags.c_contiguous
     assert Y.shape == (1, 569) and Y.dtype == np.int64
@@ -19,7 +20,7 @@ def test_breast_cancer_in_columns():
 
 
 def test_digits_ten_classes():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     X, Y = load_digits()
     assert X.shape == (64, 1797) and X.dtype == np.float64
     assert Y.shape == (1, 1797) and Y.dtype == np.int64
@@ -28,7 +29,7 @@ def test_digits_ten_classes():
 
 
 def test_digits_one_vs_rest():
-    pytest.importorskip("sklearn")
+    require("sklearn")
     _, labels = load_digits()
     X, Y = load_digits(binary=3)
     assert X.shape == (64, 1797) and set(np.unique(Y)) == {0, 1}

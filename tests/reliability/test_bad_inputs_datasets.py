@@ -27,6 +27,7 @@ from dlgpu.datasets import (
     standardize,
     train_test_split,
 )
+from ..optional import require
 
 X = np.random.RandomState(0).randn(3, 5)
 Y = np.array([[0, 1, 1, 0, 1]])
@@ -126,7 +127,7 @@ def test_csv_labels_too_large_for_int64_stay_float(tmp_path):
 
 @pytest.fixture
 def h5py():
-    return pytest.importorskip("h5py")
+    return require("h5py")
 
 
 @pytest.mark.parametrize("datasets, message", [

@@ -13,7 +13,9 @@ input named with the message a user sees, and raised before any training.
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from ..optional import require
+
+require("sklearn")
 
 from dlgpu.sklearn import DLClassifier
 
@@ -103,7 +105,7 @@ def test_bad_hyperparameters_the_sklearn_tests_leave_out(params, error, match):
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 def test_values_beyond_float32_are_refused():
     with device_work_forbidden(), pytest.raises(ValueError, match="too large for dtype"):
-        DLClassifier(epochs=1).fit(np.full((20, 3), 1e300), Y_ROWS)
+        DLClassifier(epochs=1, dtype="float32").fit(np.full((20, 3), 1e300), Y_ROWS)
 
 
 @pytest.mark.parametrize("kind", [np.int8, np.int64, bool])

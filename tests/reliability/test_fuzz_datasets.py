@@ -21,6 +21,7 @@ from dlgpu import InvalidDataError
 from dlgpu.datasets import load_cat_dataset, load_csv, load_file, load_h5, load_npz
 
 from ..fuzzing import damaged_bytes
+from ..optional import require
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -42,7 +43,7 @@ def _valid_bytes(kind: str) -> bytes:
         elif kind == "csv":
             path.write_text(CSV_VALID, encoding="utf-8")
         else:
-            h5py = pytest.importorskip("h5py")
+            h5py = require("h5py")
             with h5py.File(path, "w") as f:
                 if kind == "h5":
                     f["X"], f["Y"] = X_VALID, Y_VALID
@@ -118,7 +119,7 @@ def test_load_csv_raises_only_invalid_data_error(tmp_path, content, label, heade
 @FUZZ
 @given(content=st.one_of(damaged("h5"), damaged("cat")))
 def test_load_h5_raises_only_invalid_data_error(tmp_path, content):
-    pytest.importorskip("h5py")
+    require("h5py")
     path = tmp_path / "fuzzed.h5"
     path.write_bytes(content)
     _read(load_h5, path)
@@ -127,7 +128,7 @@ def test_load_h5_raises_only_invalid_data_error(tmp_path, content):
 @FUZZ
 @given(content=damaged("cat"))
 def test_load_cat_dataset_raises_only_invalid_data_error(tmp_path, content):
-    pytest.importorskip("h5py")
+    require("h5py")
     path = tmp_path / "fuzzed.h5"
     path.write_bytes(content)
     try:
@@ -144,7 +145,7 @@ def test_load_cat_dataset_raises_only_invalid_data_error(tmp_path, content):
        data=st.data())
 def test_load_file_raises_only_invalid_data_error(tmp_path, kind, suffix, data):
     if kind == "h5":
-        pytest.importorskip("h5py")
+        require("h5py")
     path = tmp_path / f"fuzzed{suffix}"
     path.write_bytes(data.draw(damaged(kind)))
     _read(load_file, path)
@@ -153,6 +154,6 @@ def test_load_file_raises_only_invalid_data_error(tmp_path, kind, suffix, data):
 @pytest.mark.parametrize("load", [load_npz, load_csv, load_h5, load_file])
 def test_a_missing_file_is_file_not_found(tmp_path, load):
     if load is load_h5:
-        pytest.importorskip("h5py")
+        require("h5py")
     with pytest.raises(FileNotFoundError, match="data file not found: .*absent"):
         load(tmp_path / "absent")

@@ -167,12 +167,15 @@ def test_permuting_the_columns_of_X_permutes_the_predictions(backend_name, outpu
     assert proba.shape == (n_L, m) and proba.dtype == dtype
     assert set(np.unique(labels)) <= set(range(max(n_L, 2)))
     permuted_proba = dlgpu.to_numpy(model.predict_proba(X[:, permutation]))
-    np.testing.assert_allclose(permuted_proba, proba[:, permutation], rtol=0,
-                               atol=4 * float(np.finfo(dtype).eps))
+    # A column's place in X changes how the BLAS blocks it, so its rounding.
+    # Measured over 3000 draws: up to 8 eps (Haswell kernels, float32 sigmoid),
+    # 6 eps (SkylakeX, float64 sigmoid), 0 for softmax.  Allowed: 32 eps.
+    atol = 32 * float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(permuted_proba, proba[:, permutation], rtol=0, atol=atol)
     # Labels agree wherever the probabilities are not within that tolerance of a tie.
     permuted_labels = dlgpu.to_numpy(model.predict(X[:, permutation]))
     top2 = np.sort(proba, axis=0)[-2:] if n_L > 1 else np.vstack([proba, 1 - proba])
-    clear = np.abs(top2[-1] - top2[0]) > 8 * float(np.finfo(dtype).eps)
+    clear = np.abs(top2[-1] - top2[0]) > 2 * atol
     clear = clear[permutation]
     np.testing.assert_array_equal(permuted_labels[:, clear], labels[:, permutation][:, clear])
 
