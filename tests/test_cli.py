@@ -262,7 +262,10 @@ def test_ctrl_c_saves_what_was_learned_and_exits_130(data_files):
     process = subprocess.Popen(
         [sys.executable, "-m", "dlgpu", "train", "--data", "train.npz", "--epochs", "1000000",
          "--verbose", "1", "--out", "m.npz"],
-        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a shell's background job (CI, `cmd &`) starts with
+        # SIGINT ignored, which the child would inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in process.stderr:  # wait until training runs
             if line.startswith("Epoch 3/"):

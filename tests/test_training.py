@@ -272,9 +272,18 @@ def test_keyboard_interrupt_from_a_callback_keeps_what_was_learned(binary_data):
     assert same_parameters(model, done) and not done.interrupted_
 
 
+@pytest.fixture
+def sigint_from_a_terminal():
+    """SIGINT handled as in a program started from a terminal: a shell's
+    background job (CI, `cmd &`) starts with it ignored, and Python leaves it so."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix",
                     reason="sends SIGINT to its own process")
-def test_ctrl_c_stops_at_the_end_of_the_current_step(binary_data):
+def test_ctrl_c_stops_at_the_end_of_the_current_step(binary_data, sigint_from_a_terminal):
     X, Y = binary_data
     model = DeepNN([3, 5, 1], learning_rate=0.3, num_iterations=1000)
     with pytest.raises(KeyboardInterrupt, match="interrupted after 101 steps"):
