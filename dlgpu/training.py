@@ -51,10 +51,48 @@ def evaluate(model, source, plan) -> tuple[float, float]:
     return total_cost / m, correct / m
 
 
+class _OneProcess:
+    """The ``sync`` of a single process, where every figure is already global.
+
+    It has the methods of :class:`dlgpu.distributed.GradientSync` that the
+    loop calls; the ones that need no state are static, so the class itself
+    serves as the default ``sync`` of :func:`_step`.
+    """
+
+    rank = 0
+
+    def __init__(self, n_x: int, m: int):
+        self.n_x, self.m = n_x, m
+
+    def steps_per_epoch(self, batch_size: int) -> int:
+        self.batch_size = batch_size
+        self.chunk = chunk_columns(self.n_x, self.m, batch_size)
+        return math.ceil(self.m / batch_size)
+
+    def epoch_plan(self, rng) -> list[np.ndarray]:
+        return epoch_plan(self.m, self.batch_size, rng, self.chunk)
+
+    @staticmethod
+    def gradients(grads: dict, n_local: int) -> dict:
+        return grads
+
+    @staticmethod
+    def means(values, n_local: int) -> list[float]:
+        return [float(value) for value in values]
+
+    @staticmethod
+    def total(value) -> float:
+        return float(value)
+
+    @staticmethod
+    def rng(seed):
+        return np.random.default_rng(seed)
+
+
 class _Recorder:
     """Builds the record of each record point and keeps ``history``."""
 
-    def __init__(self, model, callbacks, progress, validation, sync=None):
+    def __init__(self, model, callbacks, progress, validation, sync):
         self.model, self.callbacks, self.progress = model, callbacks, progress
         self.validation, self.sync = validation, sync
         self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": []}
@@ -69,20 +107,16 @@ class _Recorder:
 
     def __call__(self, iteration: int, epoch, cost, n: int = 0) -> bool:
         """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages."""
-        cost = float(cost)  # the synchronization point
-        if self.sync is not None:
-            cost, = self.sync.means([cost], n)
+        cost, = self.sync.means([float(cost)], n)  # float(): the synchronization point
         now = time.perf_counter()
         passes = epoch - self.last_epoch
         record = {"iteration": iteration, "epoch": epoch, "cost": cost,
                   "time": now - self.start,
                   "epoch_time": (now - self.last_time) / passes if passes else None}
         if self.validation is not None and math.isfinite(cost):
-            record["val_cost"], record["val_accuracy"] = evaluate(self.model, *self.validation)
-            if self.sync is not None:
-                n_val = sum(len(columns) for columns in self.validation[1])
-                record["val_cost"], record["val_accuracy"] = self.sync.means(
-                    [record["val_cost"], record["val_accuracy"]], n_val)
+            n_val = sum(len(columns) for columns in self.validation[1])
+            record["val_cost"], record["val_accuracy"] = self.sync.means(
+                evaluate(self.model, *self.validation), n_val)
         elif self.validation is not None:
             record["val_cost"], record["val_accuracy"] = float("nan"), float("nan")
         for key, value in record.items():
@@ -111,7 +145,8 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     ``validation_data`` is a checked ``(X_val, Y_val)`` or None; ``stream``
     is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
-    each record's figures global over the ranks (X, Y are then this rank's).
+    each record's figures global over the ranks (X, Y are then this rank's);
+    None is one process.
     Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
 
     Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
@@ -128,14 +163,13 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
         callbacks.insert(0, StopOnNaN("raise"))
 
     epoch_mode = model.batch_size is not None or model.epochs is not None
-    m_all = m if sync is None else sync.m
-    batch_size = min(model.batch_size or m_all, m_all)
-    steps_per_epoch = (math.ceil(m / batch_size) if sync is None
-                       else sync.steps_per_epoch(batch_size))
+    sync = sync if sync is not None else _OneProcess(X.shape[0], m)
+    batch_size = min(model.batch_size or sync.m, sync.m)
+    steps_per_epoch = sync.steps_per_epoch(batch_size)
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
     progress = None
-    if model.verbose and (sync is None or sync.rank == 0):
+    if model.verbose and sync.rank == 0:
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
     steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
@@ -212,21 +246,20 @@ def _forward(model, X):
     return propagation.forward(model.parameters_, X, model.hidden, model.output)
 
 
-def _descend(model, AL, cache, T, sync=None) -> None:
+def _descend(model, AL, cache, T, sync=_OneProcess) -> None:
     grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
-    if sync is not None:
-        grads = sync.gradients(grads, AL.shape[1])  # the one all-reduce of the step
+    grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
     propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
 
 
-def _step(model, X, T, sync=None):
+def _step(model, X, T, sync=_OneProcess):
     """One gradient-descent step on the batch X, T; returns ZL : (n_L, m) from before it."""
     AL, ZL, cache = _forward(model, X)
     _descend(model, AL, cache, T, sync)
     return ZL
 
 
-def _train_full_batch(model, X, Y, recorder, sync=None) -> int:
+def _train_full_batch(model, X, Y, recorder, sync) -> int:
     """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
@@ -243,21 +276,17 @@ def _train_full_batch(model, X, Y, recorder, sync=None) -> int:
     return model.num_iterations
 
 
-def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream,
-                  sync=None) -> int:
+def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync) -> int:
     """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
     X, Y = _on_model_side(X, xp), _on_model_side(Y, xp)
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
     # Distributed: this rank's part of each global batch, shuffled per rank.
-    rng = (None if not model.shuffle else np.random.default_rng(model.seed) if sync is None
-           else sync.rng(model.seed))
-    chunk = chunk_columns(X.shape[0], m, batch_size)
+    rng = sync.rng(model.seed) if model.shuffle else None
     steps, epoch = 0, 0
     while steps < total_steps:
         epoch += 1
-        plan = (epoch_plan(m, batch_size, rng, chunk) if sync is None
-                else sync.epoch_plan(rng))[:total_steps - steps]
+        plan = sync.epoch_plan(rng)[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0
         for Xb, Yb in source(plan):
@@ -270,7 +299,7 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream,
             # A long epoch is checked every COST_EVERY steps (one read-back), so
             # a divergence is reported near where it happened.
             if (steps % COST_EVERY == 0 and seen < m
-                    and not math.isfinite(float(total) if sync is None else sync.total(total))):
+                    and not math.isfinite(sync.total(total))):
                 recorder(steps, epoch, total, seen)  # StopOnNaN raises, or asks to stop
                 return steps
         if recorder(steps, epoch, total / total.dtype.type(seen), seen):
