@@ -76,16 +76,21 @@ def abort_on_failure(comm, when: str = "during training"):
 
 def install_excepthook(comm) -> None:
     """An uncaught exception on any rank prints the rank and the cause, then aborts all."""
-    previous = sys.excepthook
 
     def hook(kind, exc, tb):
         if issubclass(kind, AGREED_ERRORS):
-            previous(kind, exc, tb)
-            sys.stderr.flush()
-            # Every rank raised this error; the launcher ends the job when the
-            # first rank exits, so all ranks print before any exits.
-            if not comm.barrier_within(AGREED_EXIT_WAIT):
-                comm.abort(1)
+            # Every rank raised this error.  They print in turn, each in one
+            # write, so the launcher's merged stderr does not interleave them,
+            # and all print before any exits: the launcher ends the job when
+            # the first rank exits.
+            text = "".join(traceback.format_exception(kind, exc, tb))
+            for turn in range(comm.size):
+                if turn == comm.rank:
+                    sys.stderr.write(text)
+                    sys.stderr.flush()
+                if not comm.barrier_within(AGREED_EXIT_WAIT):
+                    comm.abort(1)
+                    return
             return
         report(comm, exc, "with an uncaught exception")
         comm.abort(1)
