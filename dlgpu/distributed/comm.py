@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import time
 
 from .. import backend
 from .faults import install_excepthook
 
 BACKENDS = ("auto", "mpi", "nccl", "local")
+#: seconds between a failing rank's message and MPI_Abort
+ABORT_GRACE_S = 0.5
 INSTALL_HINT = "pip install 'dlgpu[mpi]' (mpi4py and an MPI runtime)"
 # Set by the launchers of MPICH, Open MPI, Intel MPI and Slurm in each rank.
 _LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
@@ -135,6 +138,11 @@ class MPICommunicator(Communicator):
         return True
 
     def abort(self, code: int = 1) -> None:
+        # MPI_Abort makes the launcher kill every rank and exit, and it may do so
+        # before it has forwarded what this rank just wrote to stderr (the rank
+        # and the cause): give it a moment to read the pipe first.
+        sys.stderr.flush()
+        time.sleep(ABORT_GRACE_S)
         self.comm.Abort(code)
 
 
