@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import get_array_module, is_cupy_array, to_numpy
-from .device_memory import free_device_bytes
+from .backend import get_array_module, is_device_array, to_numpy
+from .backend.cuda import PinnedUpload, free_device_bytes
 from .host_reads import is_memory_map, read_columns
 
 # A chunk buffer holds about CHUNK_ELEMENTS values of X (64 MiB of float32).
@@ -197,78 +197,47 @@ class StreamedBatches:
     """Host data streamed to a CuPy model through pinned memory, two batches in flight.
 
     X : (n_x, m), Y : (n_y, m) NumPy arrays (memory maps welcome, read a
-    chunk at a time through :class:`HostColumns`).  Slot k of
-    two holds a pinned host buffer and a device buffer.  While batch k
-    computes on the current stream, batch k + 1 is gathered on the host into
-    the other pinned buffer and copied on ``copy_stream``; CUDA events order
-    the two streams: a copy waits until the compute that last read its
-    device buffer is done, and the compute waits for its copy.
+    chunk at a time through :class:`HostColumns`).  While batch k computes,
+    batch k + 1 is gathered on the host into the other slot of a
+    :class:`~dlgpu.backend.cuda.PinnedUpload` and copied on its copy stream.
 
     ``overlap=False`` copies on the compute stream instead: the same
     results, no overlap; the benchmarks use it as the baseline.
     """
 
     def __init__(self, X, Y, dtype, max_batch: int, overlap: bool = True):
-        import cupy
-        import cupyx
-
         self.X, self.Y, self.dtype = X, Y, np.dtype(dtype)
         self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
-        self.cupy, self.overlap = cupy, overlap
         # Flat buffers, viewed as (rows, n) per batch, so a short last batch
         # is still contiguous (the same GEMM as every other path).
-        size_x, size_y = X.shape[0] * max_batch, Y.shape[0] * max_batch
-        self.pinned = [(cupyx.empty_pinned(size_x, self.dtype),
-                        cupyx.empty_pinned(size_y, self.dtype)) for _ in range(2)]
-        self.device = [(cupy.empty(size_x, self.dtype), cupy.empty(size_y, self.dtype))
-                       for _ in range(2)]
-        self.copy_stream = cupy.cuda.Stream(non_blocking=True) if overlap else None
-        self.copied = [cupy.cuda.Event(), cupy.cuda.Event()]
-        self.consumed = [cupy.cuda.Event(), cupy.cuda.Event()]
-
-    def _views(self, buffers, n):
-        (x, y) = buffers
-        return (x[:self.X.shape[0] * n].reshape(self.X.shape[0], n),
-                y[:self.Y.shape[0] * n].reshape(self.Y.shape[0], n))
+        self.upload = PinnedUpload((X.shape[0] * max_batch, Y.shape[0] * max_batch),
+                                   self.dtype, overlap)
 
     def _load(self, slot, columns, window):
-        """Gather ``columns`` into pinned slot ``slot`` and start its copy to the device."""
-        n = len(columns)
-        self.copied[slot].synchronize()  # the last copy out of this pinned buffer is done
-        host_x, host_y = self._views(self.pinned[slot], n)
-        self.host[0].gather(host_x, columns, window)
-        self.host[1].gather(host_y, columns, window)
-        dev_x, dev_y = self._views(self.device[slot], n)
-        stream = self.copy_stream or self.cupy.cuda.get_current_stream()
-        stream.wait_event(self.consumed[slot])  # the device buffer is free again
-        dev_x.set(host_x, stream=stream)
-        dev_y.set(host_y, stream=stream)
-        self.copied[slot].record(stream)
-        return dev_x, dev_y
+        """Gather ``columns`` into slot ``slot`` and start its copy to the device."""
+        shapes = ((self.X.shape[0], len(columns)), (self.Y.shape[0], len(columns)))
+        for host, buffer in zip(self.host, self.upload.host_buffers(slot, shapes)):
+            host.gather(buffer, columns, window)
+        return tuple(self.upload.copy(slot, shapes))
 
     def __call__(self, plan):
         if not plan:
             return
-        compute = self.cupy.cuda.get_current_stream()
         windows = plan_windows(plan, *self.X.shape)
         try:
             pending = self._load(0, plan[0], windows[0])
             for k in range(len(plan)):
                 slot = k % 2
-                compute.wait_event(self.copied[slot])
-                if not self.overlap:
-                    self.copied[slot].synchronize()
+                self.upload.wait(slot)
                 yield pending
-                self.consumed[slot].record(compute)
+                self.upload.release(slot)
                 if k + 1 < len(plan):
                     # Gathered on the host while the GPU still works on batch k.
                     pending = self._load((k + 1) % 2, plan[k + 1], windows[k + 1])
         finally:
             # Also on an early exit: no copy may still be writing a buffer
             # when the model moves on or the buffers are freed.
-            if self.copy_stream is not None:
-                self.copy_stream.synchronize()
-            compute.synchronize()
+            self.upload.drain()
 
 
 def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
@@ -284,7 +253,7 @@ def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):
     """
     if xp is np:
         return ResidentBatches(to_numpy(X), to_numpy(Y), dtype)
-    if is_cupy_array(X):
+    if is_device_array(X):
         return ResidentBatches(X, xp.asarray(Y), dtype)
     Y = to_numpy(Y)
     if stream is None:

@@ -49,6 +49,7 @@ import zlib
 import numpy as np
 
 from . import backend
+from .backend import to_module
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
@@ -302,7 +303,10 @@ def load_model(path, backend=None) -> DeepNN:
                 for name, (shape, dtype) in specs.items()}
         if extra:
             fitted["preprocessing_"] = _read_preprocessing(archive, meta, extra, members, path)
-    model.parameters_ = {name: _place(xp, value) for name, value in host.items()}
+    # A copy in native byte order, C-ordered, on the model's backend.
+    model.parameters_ = {name: to_module(np.array(value, value.dtype.newbyteorder("="),
+                                                  order="C"), xp)
+                         for name, value in host.items()}
     model.backend_ = "numpy" if xp is np else "cupy"
     for name, value in fitted.items():
         setattr(model, name, value)
@@ -485,7 +489,7 @@ def _read_parameter(archive: zipfile.ZipFile, name: str, shape: tuple, dtype: st
     """Parameter ``name`` as a host array, its header checked before any data is read."""
     with _reading(path, f"array {name}"), archive.open(name + ".npy") as stream:
         found_shape, found_dtype, order = _read_header(stream, name, path)
-        if found_dtype.name != dtype:  # .name ignores byte order, which _place converts
+        if found_dtype.name != dtype:  # .name ignores byte order, which loading converts
             raise _error(path, f"parameter {name} is {found_dtype}, but the model is {dtype}")
         if found_shape != shape:
             raise _error(path, f"parameter {name} has shape {found_shape}, but layer_dims "
@@ -518,12 +522,6 @@ def _read_data(stream, n_bytes: int, name: str, path: str) -> bytes:
         raise _error(path, f"array {name} {problem} ({len(data)} bytes of data, "
                            f"its header says {n_bytes})")
     return data
-
-
-def _place(xp, value: np.ndarray):
-    """A copy of ``value`` on ``xp``'s device, C-ordered, native byte order, same dtype."""
-    host = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("="))
-    return host.copy() if xp is np else xp.asarray(host)
 
 
 def _fitted_attributes(meta: dict, path: str) -> dict:

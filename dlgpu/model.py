@@ -164,10 +164,7 @@ class DeepNN:
 
     def _to_model(self, A):
         """A as an array of the model's backend and dtype (no copy when already so)."""
-        xp = self._xp()
-        if xp is np:
-            return np.asarray(backend.to_numpy(A), dtype=self.dtype)
-        return xp.asarray(A, dtype=self.dtype)
+        return backend.to_module(A, self._xp(), self.dtype)
 
     # -- training ---------------------------------------------------------------
     def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
@@ -246,7 +243,7 @@ class DeepNN:
         Sigmoid output: P(y = 1 | x), shape (1, m).  Softmax output: one row
         per class, shape (n_L, m), each column summing to 1.
         """
-        return _like(self._output(self._validated(X)[0])[0], X)
+        return backend.like(self._output(self._validated(X)[0])[0], X)
 
     def predict(self, X):
         """Labels (int64), shape (1, m), of X's kind.
@@ -255,7 +252,7 @@ class DeepNN:
         probable class, 0 to n_L - 1.
         """
         AL, _ = self._output(self._validated(X)[0])
-        return _like(self.output.labels(AL), X)
+        return backend.like(self.output.labels(AL), X)
 
     def score(self, X, Y) -> float:
         """Accuracy of ``predict(X)`` against Y (as ``fit`` takes it), in [0, 1]."""
@@ -293,10 +290,3 @@ def _as_array(Y, name):
 def _is_leaky(name) -> bool:
     return isinstance(name, str) and name.lower() == "leaky_relu"
 
-
-def _like(result, reference):
-    """``result`` as the same array kind (NumPy or CuPy) as ``reference``."""
-    if backend.is_cupy_array(reference):
-        return result if backend.is_cupy_array(result) else \
-            backend.get_array_module(reference).asarray(result)
-    return backend.to_numpy(result)

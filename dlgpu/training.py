@@ -20,20 +20,12 @@ import numpy as np
 from . import backend, propagation
 from .batching import chunk_columns, epoch_plan, make_batches
 from .callbacks import StopOnNaN
-from .device_memory import out_of_memory_kind
+from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .errors import DeviceMemoryError
 from .interrupt import StepInterrupt, after_step
 from .progress import Progress
 
 COST_EVERY = 100
-
-
-def _on_model_side(A, xp):
-    """Where the batch sources should read A: NumPy data stays on the host for
-    a CuPy model (it is streamed), CuPy data is moved to the host for a NumPy one."""
-    if xp is np:
-        return backend.to_numpy(A)
-    return A if backend.is_cupy_array(A) else np.asarray(A)
 
 
 def evaluate(model, source, plan) -> tuple[float, float]:
@@ -175,7 +167,7 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
     steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
     try:
         if validation_data is not None:  # may upload it, or pin host buffers: inside the try
-            Xv, Yv = (_on_model_side(A, xp) for A in validation_data)
+            Xv, Yv = (backend.to_module(A, xp, upload=False) for A in validation_data)
             source = make_batches(Xv, Yv, dtype, xp, batch_size, stream)
             validation = (source, epoch_plan(Xv.shape[1], batch_size, None))
             del source
@@ -212,7 +204,7 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
         # parameters) dropped, the blocks they held are back in CuPy's pool: free
         # them for what comes next.  This frame stays in the error's traceback.
         validation = recorder = callbacks = callback = None
-        xp.get_default_memory_pool().free_all_blocks()
+        free_cached_blocks(xp)
         raise out_of_memory
     model.n_iter_ = steps
     model.history_ = recorder.history
@@ -278,7 +270,7 @@ def _train_full_batch(model, X, Y, recorder, sync) -> int:
 
 def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync) -> int:
     """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
-    X, Y = _on_model_side(X, xp), _on_model_side(Y, xp)
+    X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
     # Distributed: this rank's part of each global batch, shuffled per rank.

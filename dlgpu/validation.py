@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .backend import get_array_module, is_cupy_array, to_numpy
+from .backend import get_array_module, is_device_array, to_numpy
 from .errors import InvalidDataError
 
 DTYPES = ("float32", "float64")
@@ -75,7 +75,7 @@ def as_array(x, name: str, expected: str = "a 2-D array"):
     None and nested lists that are not rectangular raise InvalidDataError
     naming ``name`` and what was ``expected``.
     """
-    if is_cupy_array(x):
+    if is_device_array(x):
         return x
     if x is None:
         raise InvalidDataError(f"{name} is None; expected {expected}")
@@ -138,19 +138,15 @@ def _blocks(X, block_bytes: int = 2**26):
     return (X[r:r + rows] for r in range(0, X.shape[0], rows))
 
 
-def _largest_magnitude(X):
+def _largest_magnitude(X) -> float:
     xp = get_array_module(X)
-    if xp is not np:
-        return xp.abs(X).max()
-    return max(np.abs(block).max() for block in _blocks(X))
+    return max(float(xp.abs(block).max()) for block in _blocks(X))
 
 
 def _count_non_finite(X) -> int:
     """How many entries of X are NaN or infinite."""
     xp = get_array_module(X)
-    if xp is not np:
-        return int((~xp.isfinite(X)).sum())
-    return sum(int(block.size - np.isfinite(block).sum()) for block in _blocks(X))
+    return sum(int(block.size - xp.isfinite(block).sum()) for block in _blocks(X))
 
 
 def check_Y(Y, m: int, name: str = "Y"):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_array_module, is_cupy_array
+from ..backend import get_array_module, is_device_array
 from .kernels import get_kernel
 
 
@@ -61,7 +61,7 @@ class Activation:
 
     def __call__(self, Z):
         """Return ``g(Z)`` as a new array of Z's kind and dtype."""
-        if is_cupy_array(Z):
+        if is_device_array(Z):
             return get_kernel(self, "forward")(Z, *self.param_values())
         return self.forward_cpu(np.array(Z, copy=True))
 
@@ -70,7 +70,7 @@ class Activation:
 
         A : (n_l, m), holding ``W A_prev`` on entry; b : (n_l, 1).
         """
-        if is_cupy_array(A):
+        if is_device_array(A):
             get_kernel(self, "forward_bias")(b, *self.param_values(), A)
             return A
         A += b
@@ -78,7 +78,7 @@ class Activation:
 
     def backward_(self, dA, A):
         """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
-        if is_cupy_array(dA):
+        if is_device_array(dA):
             get_kernel(self, "backward")(A, *self.param_values(), dA)
             return dA
         return self.backward_cpu(dA, A)

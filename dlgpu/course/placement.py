@@ -19,30 +19,7 @@ import inspect
 
 import numpy as np
 
-from ..backend import get_backend_module, is_cupy_array, to_numpy
-
-
-def _holds_cupy(obj) -> bool:
-    if is_cupy_array(obj):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_holds_cupy(v) for v in obj)
-    if isinstance(obj, dict):
-        return any(_holds_cupy(v) for v in obj.values())
-    return False
-
-
-def map_arrays(obj, f):
-    """``obj`` with ``f`` applied to every array in it, through tuples, lists and dicts."""
-    if isinstance(obj, np.ndarray) or is_cupy_array(obj):
-        return f(obj)
-    if isinstance(obj, tuple):
-        return tuple(map_arrays(v, f) for v in obj)
-    if isinstance(obj, list):
-        return [map_arrays(v, f) for v in obj]
-    if isinstance(obj, dict):
-        return {k: map_arrays(v, f) for k, v in obj.items()}
-    return obj
+from ..backend import get_backend_module, holds_device_arrays, map_arrays, to_module, to_numpy
 
 
 def follows_caller(function=None, *, data: str | None = None):
@@ -60,13 +37,13 @@ def follows_caller(function=None, *, data: str | None = None):
         if xp is np:
             return function(*args, **kwargs)
         if data is None:
-            to_host = not (_holds_cupy(args) or _holds_cupy(kwargs))
+            to_host = not (holds_device_arrays(args) or holds_device_arrays(kwargs))
         else:
-            to_host = not _holds_cupy(signature.bind(*args, **kwargs).arguments.get(data))
+            to_host = not holds_device_arrays(signature.bind(*args, **kwargs).arguments.get(data))
 
         def to_device(a):
             # Non-numeric arrays stay where they are, so the checks name them.
-            return xp.asarray(a) if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else a
+            return to_module(a, xp) if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else a
 
         result = function(*map_arrays(args, to_device), **map_arrays(kwargs, to_device))
         return map_arrays(result, to_numpy) if to_host else result

@@ -105,7 +105,7 @@ class MPICommunicator(Communicator):
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
 
     def allreduce_(self, buffer):
-        if backend.is_cupy_array(buffer):
+        if backend.is_device_array(buffer):
             host = buffer.get()
             self.comm.Allreduce(self.MPI.IN_PLACE, host, op=self.MPI.SUM)
             buffer.set(host)
@@ -114,7 +114,7 @@ class MPICommunicator(Communicator):
         return buffer
 
     def bcast_(self, buffer):
-        if backend.is_cupy_array(buffer):
+        if backend.is_device_array(buffer):
             host = buffer.get()
             self.comm.Bcast(host, root=0)
             buffer.set(host)

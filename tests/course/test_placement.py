@@ -8,7 +8,7 @@ import pytest
 import dlgpu
 from dlgpu import course
 from dlgpu.course import w2a1, w2a2, w3a1, w4a1  # noqa: F401
-from dlgpu.course.placement import map_arrays
+from dlgpu.backend import map_arrays
 
 
 def _rng():

@@ -5,9 +5,9 @@ import pytest
 
 import dlgpu
 from dlgpu.batching import make_batches
-from dlgpu.device_memory import free_device_bytes, out_of_memory_kind
+from dlgpu.backend.cuda import free_device_bytes, out_of_memory_kind
 
-from .conftest import needs_cupy
+from ..conftest import needs_cupy
 
 MiB = 2**20
 

@@ -1,4 +1,15 @@
-"""Array backend selection: CuPy on an NVIDIA GPU, NumPy everywhere else.
+"""The backend layer: CuPy on an NVIDIA GPU, NumPy everywhere else.
+
+This package is the only place that tells the two apart.  It holds
+
+* the selection of the active backend (this module);
+* placement, :mod:`dlgpu.backend.arrays`: which module an array belongs to
+  and moving arrays between host and device (re-exported here);
+* :mod:`dlgpu.backend.cuda`: the CuPy-only machinery, memory pool and
+  out-of-memory errors, pinned host buffers, streams and events.
+
+It imports only NumPy, :mod:`dlgpu.errors` and (lazily) CuPy; every other
+module of dlgpu may import it.
 
 The backend is chosen once, from ``DLGPU_BACKEND`` (``auto``, ``numpy`` or
 ``cupy``, read at import), and can be changed in code with
@@ -21,7 +32,9 @@ from types import ModuleType
 
 import numpy as np
 
-from .errors import BackendError, BackendFallbackWarning
+from ..errors import BackendError, BackendFallbackWarning
+from .arrays import (get_array_module, holds_device_arrays, is_device_array, like, map_arrays,
+                     to_module, to_numpy)
 
 VALID_BACKENDS = ("auto", "numpy", "cupy")
 ENV_VAR = "DLGPU_BACKEND"
@@ -140,7 +153,7 @@ def set_backend(name: str) -> str:
 
 def _caller_stacklevel() -> int:
     """The stacklevel of the first frame outside dlgpu, so warnings point at user code."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
@@ -177,35 +190,9 @@ def requested_backend() -> str:
     return _requested
 
 
-def is_cupy_array(x: object) -> bool:
-    cupy = sys.modules.get("cupy")
-    return cupy is not None and isinstance(x, getattr(cupy, "ndarray", ()))
-
-
-def get_array_module(*arrays: object) -> ModuleType:
-    """Return ``cupy`` if any argument is a CuPy array, else ``numpy``.
-
-    Like ``cupy.get_array_module``, but never imports CuPy.
-    """
-    for x in arrays:
-        if is_cupy_array(x):
-            return sys.modules["cupy"]
-    return np
-
-
-def to_numpy(x: object) -> np.ndarray:
-    """Return ``x`` as a NumPy array, copying it from the GPU if needed."""
-    if is_cupy_array(x):
-        return x.get()
-    return np.asarray(x)
-
-
 def to_device(x: object, dtype: object = None):
     """Return ``x`` as an array of the active backend (no copy if already there)."""
-    xp = _active()
-    if xp is np:
-        return np.asarray(to_numpy(x), dtype=dtype)
-    return xp.asarray(x, dtype=dtype)
+    return to_module(x, _active(), dtype)
 
 
 def synchronize() -> None:
@@ -216,3 +203,8 @@ def synchronize() -> None:
 
 
 _requested = _parse_name(os.environ.get(ENV_VAR, "auto"), f"the {ENV_VAR} environment variable")
+
+__all__ = ["ENV_VAR", "VALID_BACKENDS", "fallback_reason", "get_array_module", "get_backend",
+           "get_backend_module", "holds_device_arrays", "is_device_array", "like", "map_arrays",
+           "probe_cupy", "requested_backend", "set_backend", "synchronize", "to_device",
+           "to_module", "to_numpy"]

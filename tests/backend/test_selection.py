@@ -14,7 +14,7 @@ import dlgpu
 from dlgpu import backend
 from dlgpu.errors import BackendError, BackendFallbackWarning
 
-from .conftest import HAS_REAL_CUPY, needs_cupy
+from ..conftest import HAS_REAL_CUPY, needs_cupy
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_a_kernel_that_fails_to_compile_says_what_to_install(monkeypatch):
 
 def test_the_cuda_extras_bring_the_toolkit_wheels():
     tomllib = pytest.importorskip("tomllib")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "pyproject.toml"), "rb") as f:
         extras = tomllib.load(f)["project"]["optional-dependencies"]
     # [ctk] exists from CuPy 14 on (CuPy's setup.py); an older CuPy would ignore it.

@@ -1,0 +1,136 @@
+"""The CuPy-only machinery: device memory, pinned host buffers, streams and events.
+
+Only the backend layer names these; training and batching call the functions
+and classes here.  CuPy is imported lazily, inside them.
+
+GPU memory, as CuPy reports it: what a new allocation can get, and which
+errors mean "out of memory".
+
+CuPy signals a failed allocation in three ways (read in CuPy 13.6 and 14.2):
+
+* ``cupy.cuda.memory.OutOfMemoryError`` (a ``MemoryError``;
+  ``cupy/cuda/memory.pyx``) when its memory pool cannot get device memory,
+  limit included;
+* ``CUBLASError`` with status ``CUBLAS_STATUS_ALLOC_FAILED`` (3; the status
+  name is the message; ``cupy_backends/cuda/libs/cublas.pyx``) when cuBLAS
+  cannot allocate its handle or workspace;
+* ``CUDARuntimeError`` with status ``cudaErrorMemoryAllocation`` (2; message
+  ``"cudaErrorMemoryAllocation: out of memory"``;
+  ``cupy_backends/cuda/api/runtime.pyx``) from a runtime allocation the pool
+  does not handle, such as the page-locked host buffers of
+  ``cupyx.empty_pinned`` (``cupy/cuda/pinned_memory.pyx``, after its pool
+  has freed its cached blocks and tried again).
+"""
+
+from __future__ import annotations
+
+#: what ran out, by the name of CuPy's exception class
+_KINDS = {"OutOfMemoryError": "GPU memory",
+          "CUBLASError": "GPU memory for cuBLAS",
+          "CUDARuntimeError": "memory CUDA allocates itself (page-locked host buffers "
+                              "for streamed batches, or device memory)"}
+
+
+def out_of_memory_kind(exc: BaseException) -> str | None:
+    """What ran out, when ``exc`` is one of CuPy's allocation failures; else None."""
+    name, module = type(exc).__name__, type(exc).__module__
+    if not module.startswith(("cupy", "cupy_backends")) or name not in _KINDS:
+        return None
+    if name == "CUBLASError" and "ALLOC_FAILED" not in str(exc):  # HIPBLAS too
+        return None
+    if name == "CUDARuntimeError" and not str(exc).startswith(("cudaErrorMemoryAllocation",
+                                                                "hipErrorOutOfMemory")):
+        return None
+    return _KINDS[name]
+
+
+def free_device_bytes(cupy) -> int:
+    """Bytes a new allocation on the current device can get through CuPy's pool.
+
+    ``memGetInfo`` counts the blocks CuPy's pool has cached as used; they are
+    free for this process, so they are added back.  A limit set on the pool
+    (``set_limit``, ``CUPY_GPU_MEMORY_LIMIT``) caps the pool's total, so what
+    is left is at most the limit less what is in use.
+    """
+    free, _ = cupy.cuda.runtime.memGetInfo()
+    pool = cupy.get_default_memory_pool()
+    try:
+        used, total, limit = pool.used_bytes(), pool.total_bytes(), pool.get_limit()
+    except (AttributeError, RuntimeError):  # MemoryAsyncPool's stats need a recent driver
+        return free
+    free += max(total - used, 0)
+    if limit:
+        free = min(free, max(limit - used, 0))
+    return free
+
+
+def free_cached_blocks(xp) -> None:
+    """Give CuPy's pool's cached blocks back to the device (nothing on NumPy).
+
+    CuPy frees only the blocks that are not split (``memory.pyx``,
+    ``free_all_blocks``): a pool that served many sizes may keep some.
+    """
+    if hasattr(xp, "get_default_memory_pool"):
+        xp.get_default_memory_pool().free_all_blocks()
+
+
+class PinnedUpload:
+    """Two slots of buffers that carry host batches to the device, one slot in flight.
+
+    Slot k holds, for each of the arrays of a batch, a flat pinned host buffer
+    of ``sizes[i]`` values and a device buffer of the same size.  The host
+    fills a slot's pinned buffers while the device computes on the other
+    slot; the copy runs on ``copy_stream`` (the current stream when
+    ``overlap=False``), and CUDA events order the streams: a copy waits until
+    the compute that last read its device buffers is done, and the compute
+    waits for its copy.  Events order, never time: ``disable_timing=True``.
+    """
+
+    def __init__(self, sizes, dtype, overlap: bool = True):
+        import cupy
+        import cupyx
+
+        self.cupy, self.overlap = cupy, overlap
+        self.pinned = [[cupyx.empty_pinned(size, dtype) for size in sizes] for _ in range(2)]
+        self.device = [[cupy.empty(size, dtype) for size in sizes] for _ in range(2)]
+        self.copy_stream = cupy.cuda.Stream(non_blocking=True) if overlap else None
+        self.copied = [cupy.cuda.Event(disable_timing=True) for _ in range(2)]
+        self.consumed = [cupy.cuda.Event(disable_timing=True) for _ in range(2)]
+        self.compute = None
+
+    @staticmethod
+    def _views(buffers, shapes):
+        return [buffer[:rows * n].reshape(rows, n) for buffer, (rows, n) in zip(buffers, shapes)]
+
+    def host_buffers(self, slot: int, shapes) -> list:
+        """The pinned host views ``(rows, n)`` of ``slot``, once its last copy is done."""
+        self.copied[slot].synchronize()
+        return self._views(self.pinned[slot], shapes)
+
+    def copy(self, slot: int, shapes) -> list:
+        """Start copying ``slot``'s host views to its device views; returns the device views."""
+        self.compute = self.cupy.cuda.get_current_stream()
+        stream = self.copy_stream or self.compute
+        stream.wait_event(self.consumed[slot])  # the device buffers are free again
+        host, device = self._views(self.pinned[slot], shapes), self._views(self.device[slot],
+                                                                            shapes)
+        for h, d in zip(host, device):
+            d.set(h, stream=stream)
+        self.copied[slot].record(stream)
+        return device
+
+    def wait(self, slot: int) -> None:
+        """The current stream waits for ``slot``'s copy (the host too when not overlapping)."""
+        self.cupy.cuda.get_current_stream().wait_event(self.copied[slot])
+        if not self.overlap:
+            self.copied[slot].synchronize()
+
+    def release(self, slot: int) -> None:
+        """The work queued so far on the current stream is the last to read ``slot``."""
+        self.consumed[slot].record(self.cupy.cuda.get_current_stream())
+
+    def drain(self) -> None:
+        """Wait until no copy writes and no compute reads the buffers."""
+        if self.copy_stream is not None:
+            self.copy_stream.synchronize()
+        self.cupy.cuda.get_current_stream().synchronize()
