@@ -31,8 +31,8 @@ def worker(m_per_rank: int, steps: int, dtype: str) -> None:
 
     comm = distributed.init()
     rng = np.random.default_rng(comm.rank)
-    X = rng.random((DIMS[0], m_per_rank)).astype(dtype)
-    T = (rng.random((1, m_per_rank)) > 0.5).astype(dtype)
+    X = dlgpu.to_device(rng.random((DIMS[0], m_per_rank)), dtype)
+    T = dlgpu.to_device(rng.random((1, m_per_rank)) > 0.5, dtype)
     model = dlgpu.DeepNN(DIMS, learning_rate=0.01, dtype=dtype).initialize_parameters()
     sync = distributed.GradientSync(comm, model.parameters_, m_per_rank)
     step_times, reduce_times = [], []
@@ -72,7 +72,7 @@ def worker(m_per_rank: int, steps: int, dtype: str) -> None:
                           "step_s": med(step_times), "sync_s": med(reduce_times),
                           "allreduce_s": med(allreduce) if allreduce else None,
                           "reduce_bcast_s": med(reduce_bcast) if reduce_bcast else None,
-                          "gradient_bytes": int(sync.flat.nbytes)}))
+                          "gradient_bytes": sum(int(g.nbytes) for g in grads.values())}))
 
 
 def _launch(ranks: int, m_per_rank: int, steps: int, dtype: str, threads: int) -> dict:

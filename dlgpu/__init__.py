@@ -10,8 +10,8 @@ from .backend import get_array_module, get_backend, set_backend, synchronize, to
 from .errors import (BackendError, BackendFallbackWarning, DeviceMemoryError, DivergenceError,
                      DivergenceWarning, InvalidDataError, ModelFileError, NotFittedError)
 from .gradcheck import gradient_check
-from .io import load_model, save_model
-from .model import DeepNN
+from .io import save_model
+from .model import DeepNN, load_model
 
 __all__ = [
     "BackendError", "BackendFallbackWarning", "DeepNN", "DeviceMemoryError", "DivergenceError",

@@ -29,7 +29,7 @@ The file is written at exactly the path given: no ``.npz`` suffix is added
 Writing is atomic: a temporary file in the same folder, flushed to disk, then
 renamed over ``path``, so a crash leaves either the old file or the new one.
 
-:func:`load_model` reads only what it expects, checks every array header
+:func:`read_model` (behind ``dlgpu.load_model``) reads only what it expects, checks every array header
 before reading its data, and raises :class:`ModelFileError` naming the file
 and the problem for anything else.
 """
@@ -53,11 +53,10 @@ from .backend import to_module
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
-from .datasets.transforms import Preprocessing
-from .model import DeepNN
+from .preprocessing import Preprocessing
 from .npy import read_header
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "load_model",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "read_model",
            "save_model"]
 
 FORMAT_NAME = "dlgpu.DeepNN"
@@ -77,7 +76,7 @@ _DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
 
 
 # -- saving ---------------------------------------------------------------------
-def save_model(model: DeepNN, path) -> None:
+def save_model(model, path) -> None:
     """Write a trained ``model`` to ``path``, a ``.npz`` file (see the module docs).
 
     Parameters
@@ -113,7 +112,7 @@ def save_model(model: DeepNN, path) -> None:
     _write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
-def _host_parameters(model: DeepNN, path: str) -> dict[str, np.ndarray]:
+def _host_parameters(model, path: str) -> dict[str, np.ndarray]:
     """The model's parameters as NumPy arrays, checked as load_model will check them."""
     expected = _parameter_specs(model.layer_dims, model.dtype)
     names = list(model.parameters_)
@@ -134,7 +133,7 @@ def _host_parameters(model: DeepNN, path: str) -> dict[str, np.ndarray]:
     return host
 
 
-def _metadata(model: DeepNN, parameters: dict[str, np.ndarray], path: str) -> dict:
+def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
     params = model.get_params()
     preprocessing = getattr(model, "preprocessing_", None)
     if preprocessing is not None:
@@ -259,13 +258,17 @@ def _fsync_folder(folder: str) -> None:
 
 
 # -- loading --------------------------------------------------------------------
-def load_model(path, backend=None) -> DeepNN:
-    """Read a model written by :func:`save_model`.
+def read_model(path, model_class, backend=None):
+    """Read a model written by :func:`save_model` (``dlgpu.load_model`` calls this).
 
     Parameters
     ----------
     path : str or os.PathLike
         The ``.npz`` file.  It is read without unpickling anything.
+    model_class : type
+        The class the saved settings build, ``model_class(**params)``:
+        :class:`dlgpu.DeepNN` (this layer sits under the model and does not
+        import it).
     backend : {None, "numpy", "cupy"}
         Where to put the parameters: ``None`` (default) means the active
         backend (:func:`dlgpu.get_backend`); a name chooses one for this model
@@ -273,8 +276,8 @@ def load_model(path, backend=None) -> DeepNN:
 
     Returns
     -------
-    DeepNN
-        ``DeepNN(**params)`` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``,
+    model_class
+        ``model_class(**params)`` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``,
         ``b[l] : (n_l, 1)``, in the saved dtype), ``backend_`` and, when saved,
         ``costs_``, ``history_`` and ``n_iter_``, ``preprocessing_`` (None in
         a format-1 file), ``interrupted_`` and ``notes_``.  Its predictions are
@@ -294,7 +297,7 @@ def load_model(path, backend=None) -> DeepNN:
     with _open_archive(path) as archive:
         members = _member_names(archive, path)
         meta = _read_meta(archive, members, path)
-        model = _build_model(meta, path)
+        model = _build_model(model_class, meta, path)
         specs = _parameter_specs(model.layer_dims, model.dtype)
         extra = _preprocess_specs(meta, model, path)
         _check_parameter_list(meta, specs, members - set(extra), path)
@@ -423,17 +426,17 @@ def _check_format(meta: dict, path: str) -> None:
         raise _error(path, f"unknown training backend {meta.get('backend')!r} in the metadata")
 
 
-def _build_model(meta: dict, path: str) -> DeepNN:
+def _build_model(model_class, meta: dict, path: str):
     params = meta.get("params")
     if not isinstance(params, dict):
         raise _error(path, f"the metadata has no model settings ('params'), got {params!r}")
     try:
-        return DeepNN(**params)
+        return model_class(**params)
     except (TypeError, ValueError) as exc:
         raise _error(path, f"the saved settings are not a valid DeepNN ({exc})") from exc
 
 
-def _preprocess_specs(meta: dict, model: DeepNN, path: str) -> dict:
+def _preprocess_specs(meta: dict, model, path: str) -> dict:
     """``{file name: ((n_x, 1), "float64")}`` of the preprocessing arrays, {} for none."""
     kind = meta.get("preprocessing")
     if kind is None:

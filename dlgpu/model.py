@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, propagation
+from . import backend, io, propagation
 from .activations import get_activation
-from .datasets.transforms import PREPROCESSING, Preprocessing
+from .distributed.comm import Communicator, LocalCommunicator
+from .distributed.faults import abort_on_failure, agree, same_everywhere
+from .distributed.sync import GradientSync
 from .errors import NotFittedError
 from .initializers import check_init, initialize
 from .outputs import get_output
+from .preprocessing import PREPROCESSING, Preprocessing
 from .training import train
 from .validation import (as_array, check_dtype, check_int, check_layer_dims,
                          check_positive_float, check_seed, check_X)
@@ -63,7 +66,7 @@ class DeepNN:
         (``Cost after iteration i: c | ...`` or ``Epoch e ...``).
     preprocess : {None, "standardize", "scale"}
         ``None`` (default): X goes into the network as given.  Otherwise
-        ``fit`` learns a :class:`~dlgpu.datasets.transforms.Preprocessing`
+        ``fit`` learns a :class:`~dlgpu.preprocessing.Preprocessing`
         from its X (per-feature mean and std, or one scale constant), keeps it
         as ``preprocessing_`` (saved with the model), and every method that
         takes X (``fit``'s validation data, ``predict``, ``predict_proba``,
@@ -93,7 +96,12 @@ class DeepNN:
         True when the last ``fit`` was stopped by Ctrl-C (KeyboardInterrupt):
         the model keeps the parameters of its last complete step, and
         ``history_``, ``costs_`` and ``n_iter_`` say how far it got.
+    comm_ : Communicator
+        The communicator of the last ``fit`` (one local process unless
+        ``comm`` was given); it says which rank writes files.
     """
+
+    comm_: Communicator = LocalCommunicator()
 
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid",
                  learning_rate=0.0075, num_iterations=3000, init="he", seed=1,
@@ -129,12 +137,11 @@ class DeepNN:
     def save(self, path) -> None:
         """Write the model to ``path`` (``.npz``); see :func:`dlgpu.load_model`.
 
-        After a distributed ``fit`` only rank 0 writes: the ranks hold the same model.
+        After a distributed ``fit`` only the writer (rank 0) writes: the ranks
+        hold the same model.
         """
-        if getattr(self, "rank_", 0) != 0:
-            return
-        from .io import save_model
-        save_model(self, path)
+        if self.comm_.is_writer:
+            io.save_model(self, path)
 
     def __repr__(self) -> str:
         steps = (f"batch_size={self.batch_size}, epochs={self.epochs}"
@@ -168,7 +175,7 @@ class DeepNN:
 
     # -- training ---------------------------------------------------------------
     def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
-            comm=None) -> DeepNN:
+            comm=None, preprocessing=None) -> DeepNN:
         """Train by gradient descent, full-batch or mini-batch (``batch_size``).
 
         X : (n_x, m); Y : (1, m) labels 0/1 for a sigmoid output, or for
@@ -182,27 +189,48 @@ class DeepNN:
         memory, ``True`` always, ``False`` never.  ``comm`` (from
         :func:`dlgpu.distributed.init`): X, Y (and the validation data) are
         this rank's shard, ``batch_size`` is global, and every rank ends with
-        the same parameters (see :mod:`dlgpu.distributed`).  Returns self.
+        the same parameters (see :mod:`dlgpu.distributed`); None is one
+        process.  ``preprocessing``: a :class:`~dlgpu.preprocessing.Preprocessing`
+        of kind ``preprocess`` learned elsewhere (from the whole data set, when
+        X is one rank's shard), applied instead of learning one from X.
+        Returns self.
         """
-        if comm is not None:
-            if self.preprocess is not None:
-                # Each rank would learn its own shard's statistics: different models.
-                raise ValueError("preprocess is not supported with comm: standardize or scale "
-                                 "X with statistics of the whole data set before fit")
-            from .distributed.fit import fit as fit_distributed
-            fit_distributed(self, X, Y, validation_data, callbacks, stream, comm)
-            return self
-        vars(self).pop("rank_", None)
-        X, Y, validation_data = self._checked_data(X, Y, validation_data)
-        self.initialize_parameters()
-        train(self, X, Y, validation_data, callbacks, stream)
+        comm = comm if comm is not None else LocalCommunicator()
+        if preprocessing is not None and (self.preprocess is None
+                                          or preprocessing.kind != self.preprocess):
+            raise ValueError(f"preprocessing is a {preprocessing.kind!r} preprocessing but the "
+                             f"model has preprocess={self.preprocess!r}; they must match")
+        if comm.size > 1 and self.preprocess is not None and preprocessing is None:
+            # Each rank would learn its own shard's statistics: different models.
+            raise ValueError("preprocess with comm needs the statistics of the whole data set: "
+                             "learn them with dlgpu.preprocessing.Preprocessing.fit(kind, X) "
+                             "and pass fit(..., preprocessing=...)")
+
+        def check():
+            checked = self._checked_data(X, Y, validation_data, preprocessing)
+            facts = {k: v for k, v in self.get_params().items() if k != "verbose"}
+            facts.update({"rows of Y": checked[1].shape[0],
+                          "validation data": checked[2] is not None})
+            return checked, facts
+
+        (X_checked, Y_checked, validation_checked), facts = agree(comm, check)
+        same_everywhere(comm, facts)
+        self.comm_ = comm
+        with abort_on_failure(comm):
+            self.initialize_parameters()
+            sync = GradientSync(comm, self.parameters_, X_checked.shape[1])
+            sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
+            train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync)
         return self
 
-    def _checked_data(self, X, Y, validation_data):
+    def _checked_data(self, X, Y, validation_data, preprocessing=None):
         X = check_X(X, self.layer_dims[0], dtype=self.dtype)
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
-        self.preprocessing_ = (None if self.preprocess is None
-                               else Preprocessing.fit(self.preprocess, X))
+        if preprocessing is not None:
+            self.preprocessing_ = preprocessing
+        else:
+            self.preprocessing_ = (None if self.preprocess is None
+                                   else Preprocessing.fit(self.preprocess, X))
         if validation_data is not None:
             validation_data = self._check_validation(validation_data)
         return self._preprocessed(X, check_range=False), Y, validation_data
@@ -290,3 +318,15 @@ def _as_array(Y, name):
 def _is_leaky(name) -> bool:
     return isinstance(name, str) and name.lower() == "leaky_relu"
 
+
+def load_model(path, backend=None) -> DeepNN:
+    """Read a model written by ``DeepNN.save`` (:func:`dlgpu.io.save_model`).
+
+    ``backend``: ``None`` (default) puts the parameters on the active backend;
+    ``"numpy"`` or ``"cupy"`` chooses one for this model only.  Returns a
+    :class:`DeepNN` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``, ``b[l] :
+    (n_l, 1)``, in the saved dtype) and whatever else was saved (see
+    :func:`dlgpu.io.read_model`); raises :class:`dlgpu.errors.ModelFileError`
+    naming the file and the problem for anything it cannot read.
+    """
+    return io.read_model(path, DeepNN, backend)

@@ -18,9 +18,9 @@ import traceback
 import numpy as np
 
 from . import backend, propagation
-from .batching import chunk_columns, epoch_plan, make_batches
-from .callbacks import StopOnNaN
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
+from .batching import epoch_plan, make_batches
+from .callbacks import StopOnNaN
 from .errors import DeviceMemoryError
 from .interrupt import StepInterrupt, after_step
 from .progress import Progress
@@ -41,44 +41,6 @@ def evaluate(model, source, plan) -> tuple[float, float]:
         correct += int((head.labels(AL) == head.target_labels(T)).sum())
         m += n
     return total_cost / m, correct / m
-
-
-class _OneProcess:
-    """The ``sync`` of a single process, where every figure is already global.
-
-    It has the methods of :class:`dlgpu.distributed.GradientSync` that the
-    loop calls; the ones that need no state are static, so the class itself
-    serves as the default ``sync`` of :func:`_step`.
-    """
-
-    rank = 0
-
-    def __init__(self, n_x: int, m: int):
-        self.n_x, self.m = n_x, m
-
-    def steps_per_epoch(self, batch_size: int) -> int:
-        self.batch_size = batch_size
-        self.chunk = chunk_columns(self.n_x, self.m, batch_size)
-        return math.ceil(self.m / batch_size)
-
-    def epoch_plan(self, rng) -> list[np.ndarray]:
-        return epoch_plan(self.m, self.batch_size, rng, self.chunk)
-
-    @staticmethod
-    def gradients(grads: dict, n_local: int) -> dict:
-        return grads
-
-    @staticmethod
-    def means(values, n_local: int) -> list[float]:
-        return [float(value) for value in values]
-
-    @staticmethod
-    def total(value) -> float:
-        return float(value)
-
-    @staticmethod
-    def rng(seed):
-        return np.random.default_rng(seed)
 
 
 class _Recorder:
@@ -131,14 +93,14 @@ class _Recorder:
             raise KeyboardInterrupt
 
 
-def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=None) -> None:
+def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
     """Train ``model`` (parameters already initialized) on checked X : (n_x, m), Y.
 
     ``validation_data`` is a checked ``(X_val, Y_val)`` or None; ``stream``
     is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
     each record's figures global over the ranks (X, Y are then this rank's);
-    None is one process.
+    over one rank it adds nothing.
     Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
 
     Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
@@ -155,13 +117,12 @@ def train(model, X, Y, validation_data=None, callbacks=None, stream=None, sync=N
         callbacks.insert(0, StopOnNaN("raise"))
 
     epoch_mode = model.batch_size is not None or model.epochs is not None
-    sync = sync if sync is not None else _OneProcess(X.shape[0], m)
     batch_size = min(model.batch_size or sync.m, sync.m)
     steps_per_epoch = sync.steps_per_epoch(batch_size)
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
     progress = None
-    if model.verbose and sync.rank == 0:
+    if model.verbose and sync.comm.is_writer:
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
                             math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
     steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
@@ -238,14 +199,21 @@ def _forward(model, X):
     return propagation.forward(model.parameters_, X, model.hidden, model.output)
 
 
-def _descend(model, AL, cache, T, sync=_OneProcess) -> None:
+def _descend(model, AL, cache, T, sync) -> None:
     grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
-    grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
+    if sync is not None:
+        grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
     propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
 
 
-def _step(model, X, T, sync=_OneProcess):
-    """One gradient-descent step on the batch X, T; returns ZL : (n_L, m) from before it."""
+def step(model, X, T, sync=None):
+    """One gradient-descent step of ``model`` on the batch X : (n_x, m), T : (n_L, m).
+
+    T are targets as ``model.output.targets`` gives them; ``sync`` (a
+    :class:`~dlgpu.distributed.GradientSync`) makes the gradients global,
+    None leaves them this process's.  Returns ZL : (n_L, m) from before the
+    step.  The training loop's step; the benchmarks time it.
+    """
     AL, ZL, cache = _forward(model, X)
     _descend(model, AL, cache, T, sync)
     return ZL
@@ -257,7 +225,7 @@ def _train_full_batch(model, X, Y, recorder, sync) -> int:
     T = model.output.targets(model._to_model(Y), model.dtype)
     for i in range(model.num_iterations):
         if i % COST_EVERY:
-            _step(model, X, T, sync)
+            step(model, X, T, sync)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
             AL, ZL, cache = _forward(model, X)
@@ -284,7 +252,7 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         for Xb, Yb in source(plan):
             T = model.output.targets(Yb, model.dtype)
             n = Xb.shape[1]
-            total += model.output.cost(_step(model, Xb, T, sync), T) * T.dtype.type(n)
+            total += model.output.cost(step(model, Xb, T, sync), T) * T.dtype.type(n)
             seen += n
             steps += 1
             recorder.count(n)

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from dlgpu import nvrtc
-from dlgpu.activations.kernels import all_cuda_sources
+from dlgpu.activations import all_cuda_sources
 
 
 def main() -> int:

@@ -91,7 +91,7 @@ def test_early_stopping_needs_what_it_monitors(binary_data):
 
 
 def test_checkpoints_are_written(tmp_path, binary_data):
-    from dlgpu.io import load_model
+    from dlgpu import load_model
     X, Y = binary_data
     every = ModelCheckpoint(tmp_path / "ckpt-{epoch}.npz", every=2)
     last = ModelCheckpoint(tmp_path / "last.npz")

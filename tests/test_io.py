@@ -19,7 +19,8 @@ import dlgpu
 from dlgpu import DeepNN, NotFittedError
 from dlgpu.activations import Tanh
 from dlgpu.errors import BackendError
-from dlgpu.io import META_KEY, ModelFileError, load_model, save_model
+from dlgpu import load_model
+from dlgpu.io import META_KEY, ModelFileError, save_model
 
 from .conftest import needs_cupy
 from .fuzzing import damaged_bytes

@@ -226,7 +226,27 @@ def test_preprocess_must_be_a_known_name():
         DeepNN([3, 1], preprocess="minmax")
 
 
-def test_preprocess_is_refused_with_comm(binary_data):
+def test_preprocess_with_several_ranks_needs_the_whole_data_sets_statistics(binary_data):
     from dlgpu import distributed
-    with pytest.raises(ValueError, match="preprocess is not supported with comm"):
-        DeepNN([3, 1], preprocess="scale").fit(*binary_data, comm=distributed.init("local"))
+    two_ranks = type("TwoRanks", (distributed.LocalCommunicator,), {"size": 2})()
+    with pytest.raises(ValueError, match="pass fit\\(..., preprocessing=...\\)"):
+        DeepNN([3, 1], preprocess="scale").fit(*binary_data, comm=two_ranks)
+
+
+def test_one_rank_learns_its_preprocessing_as_one_process(binary_data):
+    from dlgpu import distributed
+    ranked = DeepNN([3, 1], preprocess="scale").fit(*binary_data, comm=distributed.init("local"))
+    plain = DeepNN([3, 1], preprocess="scale").fit(*binary_data)
+    np.testing.assert_array_equal(ranked.parameters_["W1"], plain.parameters_["W1"])
+
+
+def test_a_preprocessing_learned_elsewhere_is_applied_not_relearned(binary_data):
+    from dlgpu.preprocessing import Preprocessing
+    X, Y = binary_data
+    whole = Preprocessing.fit("standardize", X)
+    model = DeepNN([3, 1], preprocess="standardize").fit(X[:, :20], Y[:, :20],
+                                                          preprocessing=whole)
+    assert model.preprocessing_ is whole
+    with pytest.raises(ValueError, match="'standardize' preprocessing but the model has "
+                                         "preprocess='scale'"):
+        DeepNN([3, 1], preprocess="scale").fit(X, Y, preprocessing=whole)

@@ -8,6 +8,7 @@ LeakyReLU(slope=0.1)
 from __future__ import annotations
 
 from .base import Activation
+from .kernels import KINDS, render_cuda_source
 from .identity import Identity
 from .leaky_relu import LeakyReLU
 from .relu import ReLU
@@ -46,5 +47,14 @@ def get_activation(name: str | Activation, **params) -> Activation:
     return cls(**params)
 
 
+def all_cuda_sources(dtypes=("float32", "float64")):
+    """Yield ``(kernel name, dtype, source)`` for every kernel in the package."""
+    for cls in ACTIVATIONS.values():
+        for kind in KINDS:
+            spec = cls.kernel_spec(kind)
+            for dtype in dtypes:
+                yield spec.name, dtype, render_cuda_source(spec, dtype)
+
+
 __all__ = ["ACTIVATIONS", "ALIASES", "Activation", "Identity", "LeakyReLU", "ReLU",
-           "Sigmoid", "Tanh", "activation_names", "get_activation"]
+           "Sigmoid", "Tanh", "activation_names", "all_cuda_sources", "get_activation"]

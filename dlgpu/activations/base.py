@@ -17,10 +17,12 @@ The public methods dispatch on the array kind: NumPy arrays use the
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..backend import get_array_module, is_device_array
-from .kernels import get_kernel
+from .kernels import KernelSpec, get_kernel, kernel_spec
 
 
 def zeros_row(Z: np.ndarray) -> np.ndarray:
@@ -55,6 +57,14 @@ class Activation:
         """Overwrite ``dA`` with ``dA * g'(Z)``, computed from ``A = g(Z)``."""
         raise NotImplementedError
 
+    # -- CUDA ----------------------------------------------------------------
+    @classmethod
+    def kernel_spec(cls, kind: str) -> KernelSpec:
+        """The description of this activation's CUDA kernel of ``kind``
+        (``forward_bias``, ``forward`` or ``backward``)."""
+        return kernel_spec(cls.name, kind, cls.params, cls.cuda_forward, cls.cuda_backward,
+                           cls.cuda_preamble)
+
     # -- dispatch ------------------------------------------------------------
     def param_values(self) -> tuple[float, ...]:
         return tuple(float(getattr(self, p)) for p in self.params)
@@ -62,7 +72,7 @@ class Activation:
     def __call__(self, Z):
         """Return ``g(Z)`` as a new array of Z's kind and dtype."""
         if is_device_array(Z):
-            return get_kernel(self, "forward")(Z, *self.param_values())
+            return _kernel(type(self), "forward")(Z, *self.param_values())
         return self.forward_cpu(np.array(Z, copy=True))
 
     def forward_bias_(self, A, b):
@@ -71,7 +81,7 @@ class Activation:
         A : (n_l, m), holding ``W A_prev`` on entry; b : (n_l, 1).
         """
         if is_device_array(A):
-            get_kernel(self, "forward_bias")(b, *self.param_values(), A)
+            _kernel(type(self), "forward_bias")(b, *self.param_values(), A)
             return A
         A += b
         return self.forward_cpu(A)
@@ -79,7 +89,7 @@ class Activation:
     def backward_(self, dA, A):
         """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
         if is_device_array(dA):
-            get_kernel(self, "backward")(A, *self.param_values(), dA)
+            _kernel(type(self), "backward")(A, *self.param_values(), dA)
             return dA
         return self.backward_cpu(dA, A)
 
@@ -97,3 +107,9 @@ class Activation:
 
     def __hash__(self) -> int:
         return hash((type(self), self.param_values()))
+
+
+@functools.cache
+def _kernel(cls: type[Activation], kind: str):
+    """The kernel of ``kind`` for an activation class: one lookup per call in the step."""
+    return get_kernel(cls.kernel_spec(kind))

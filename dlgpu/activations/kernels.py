@@ -10,15 +10,13 @@ Three kernels per activation, each type-generic in ``T`` (float32, float64):
 The kernel text is held in :class:`KernelSpec` so that the exact operation
 and preamble handed to CuPy can also be compiled with NVRTC where no GPU is
 present (see :func:`render_cuda_source` and ``scripts/check_cuda_sources.py``).
+This module knows kernel descriptions only, not the activations that make
+them: :meth:`dlgpu.activations.Activation.kernel_spec` builds one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # base.py imports this module; the import is for annotations only
-    from .base import Activation
 
 #: kind -> (name suffix, array input, output, operation); the activation's
 #: scalar parameters (e.g. ``slope``) follow the array input
@@ -42,40 +40,43 @@ class KernelSpec:
     scalars: tuple[str, ...]  # in_params passed as scalars, not arrays
 
 
-def kernel_spec(activation: Activation, kind: str) -> KernelSpec:
-    """The kernel of ``kind`` (one of :data:`KINDS`) for ``activation``."""
+def kernel_spec(name: str, kind: str, params: tuple[str, ...], forward: str, backward: str,
+                preamble: str = "") -> KernelSpec:
+    """The kernel of ``kind`` (one of :data:`KINDS`) for the activation called ``name``.
+
+    ``params``: its scalar parameters; ``forward``: a CUDA expression of ``z``
+    giving ``g(z)``; ``backward``: one of ``dz`` (dA) and ``a`` giving
+    ``dA * g'(z)``; ``preamble``: the device functions they use.
+    """
     if kind not in _KERNELS:
         raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
     suffix, array_input, output, operation = _KERNELS[kind]
     return KernelSpec(
-        name=f"dlgpu_{activation.name}_{suffix}",
-        in_params=array_input + "".join(f", T {p}" for p in activation.params),
+        name=f"dlgpu_{name}_{suffix}",
+        in_params=array_input + "".join(f", T {p}" for p in params),
         out_params=output,
-        operation=operation.replace("FORWARD", activation.cuda_forward)
-                           .replace("BACKWARD", activation.cuda_backward),
-        preamble=activation.cuda_preamble,
-        scalars=activation.params)
+        operation=operation.replace("FORWARD", forward).replace("BACKWARD", backward),
+        preamble=preamble,
+        scalars=tuple(params))
 
 
 _cache: dict = {}
 
 
-def get_kernel(activation: Activation, kind: str):
-    """The ``cupy.ElementwiseKernel`` of ``kind`` for ``activation``.
+def get_kernel(spec: KernelSpec):
+    """The ``cupy.ElementwiseKernel`` described by ``spec``.
 
-    Built on first use and cached per activation class (parameters such as
-    the slope are run-time scalars); CuPy compiles it on its first call, once
-    per dtype, and keeps the binary in its on-disk cache.
+    Built on first use and cached per description (parameters such as the
+    slope are run-time scalars); CuPy compiles it on its first call, once per
+    dtype, and keeps the binary in its on-disk cache.
     """
-    key = (type(activation), kind)
-    kernel = _cache.get(key)
+    kernel = _cache.get(spec)
     if kernel is None:
         import cupy
-        spec = kernel_spec(activation, kind)
         kernel = cupy.ElementwiseKernel(
             spec.in_params, spec.out_params, spec.operation,
             name=spec.name, preamble=spec.preamble)
-        _cache[key] = kernel
+        _cache[spec] = kernel
     return kernel
 
 
@@ -111,14 +112,3 @@ extern "C" __global__ void {spec.name}({', '.join(args)}, const long long _n) {{
     }}
 }}
 """
-
-
-def all_cuda_sources(dtypes=("float32", "float64")):
-    """Yield ``(kernel name, dtype, source)`` for every kernel in the package."""
-    from . import ACTIVATIONS
-    for cls in ACTIVATIONS.values():
-        activation = cls()
-        for kind in KINDS:
-            spec = kernel_spec(activation, kind)
-            for dtype in dtypes:
-                yield spec.name, dtype, render_cuda_source(spec, dtype)

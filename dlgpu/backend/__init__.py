@@ -33,8 +33,15 @@ from types import ModuleType
 import numpy as np
 
 from ..errors import BackendError, BackendFallbackWarning
-from .arrays import (get_array_module, holds_device_arrays, is_device_array, like, map_arrays,
-                     to_module, to_numpy)
+from .arrays import (
+    get_array_module,
+    holds_device_arrays,
+    is_device_array,
+    like,
+    map_arrays,
+    to_module,
+    to_numpy,
+)
 
 VALID_BACKENDS = ("auto", "numpy", "cupy")
 ENV_VAR = "DLGPU_BACKEND"

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from .. import backend
-from ..io import load_model
+from ..model import load_model
 from . import data
 
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from .. import __version__, backend
 from ..datasets import train_test_split
-from ..datasets.transforms import Preprocessing
-from ..distributed import shard
+from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
+from ..preprocessing import Preprocessing
 from . import data
 from .info import backend_quietly
 
@@ -146,7 +146,7 @@ def run(args) -> int:
     if args.distributed:
         from ..distributed.cli import run as run_distributed
         return run_distributed(args, _run)
-    return _run(args, None)
+    return _run(args, LocalCommunicator())
 
 
 def _run(args, comm) -> int:
@@ -177,10 +177,10 @@ def _run(args, comm) -> int:
 
     start = time.perf_counter()
     try:
-        if comm is None:
+        if comm.size == 1:
             model.fit(X, Y, validation_data=validation)
         else:
-            _fit_distributed(model, X, Y, validation, comm)
+            _fit_shards(model, X, Y, validation, comm)
     except KeyboardInterrupt:
         if not getattr(model, "interrupted_", False):
             raise  # before training began: nothing to keep
@@ -194,26 +194,18 @@ def _run(args, comm) -> int:
         model.save(args.out)
         print(f"Saved the model to {args.out}"
               + (" (training was interrupted: the file says so)" if model.interrupted_ else ""))
-    if args.plot and getattr(model, "rank_", 0) == 0:
+    if args.plot and comm.is_writer:
         for path in _plots(model, X, Y, args.plot):
             print(f"Wrote {path}")
     return INTERRUPTED if model.interrupted_ else 0
 
 
-def _fit_distributed(model, X, Y, validation, comm) -> None:
+def _fit_shards(model, X, Y, validation, comm) -> None:
     """Every rank holds the whole split: the preprocessing is learned from all of X, the
-    same on every rank (fit with comm would learn each shard's), then each rank trains
-    on its shard of the transformed data and the model carries the transform."""
-    kind, model.preprocess = model.preprocess, None
-    pre = None if kind is None else Preprocessing.fit(kind, X)
-    if pre is not None:
-        X = pre(X, model.dtype, check_range=False)
-        validation = validation and (pre(validation[0], model.dtype), validation[1])
-    try:
-        model.fit(*shard(X, Y, comm), comm=comm,
-                  validation_data=validation and shard(*validation, comm))
-    finally:
-        model.preprocess, model.preprocessing_ = kind, pre
+    same on every rank, then each rank trains on its shard and the model carries it."""
+    pre = None if model.preprocess is None else Preprocessing.fit(model.preprocess, X)
+    model.fit(*shard(X, Y, comm), comm=comm, preprocessing=pre,
+              validation_data=validation and shard(*validation, comm))
 
 
 def _print_start(model, output, description, X, validation, args) -> None:

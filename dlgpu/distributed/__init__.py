@@ -11,7 +11,13 @@
 The maths of a step does not learn about ranks: each rank runs
 ``propagation.backward`` on its examples, and the training loop hands the
 gradients to a :class:`~dlgpu.distributed.sync.GradientSync`, which sums
-them over the ranks in one all-reduce of one flat buffer.
+them over the ranks in one all-reduce of one flat buffer.  One process is a
+communicator of size 1 (:class:`LocalCommunicator`) under the same sync,
+which then adds no work to a step.
+
+This package holds the communicators (``comm``, ``nccl``, ``launch``), the
+gradient sync, sharding and the fault rules.  It imports the backend layer
+and :mod:`dlgpu.errors` only; the training loop and the model import it.
 
 Semantics
 ---------
@@ -35,8 +41,9 @@ Semantics
   forever in a collective.  A killed rank ends the job through the launcher.
 """
 
-from .comm import Communicator, LocalCommunicator, MPICommunicator, init
+from .comm import Communicator, LocalCommunicator, MPICommunicator
 from .faults import RankError, abort_on_failure
+from .launch import init
 from .shard import shard
 from .sync import GradientSync, global_mean
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from .comm import init
+from .launch import init
 from .faults import abort_on_failure
 
 

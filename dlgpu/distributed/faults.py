@@ -37,7 +37,12 @@ def describe(exc: BaseException) -> str:
 
 
 def agree(comm, check, what: str = "the data"):
-    """Run ``check()`` on every rank; its result, or RankError on every rank if any failed."""
+    """Run ``check()`` on every rank; its result, or RankError on every rank if any failed.
+
+    One process raises ``check``'s own error: there is nobody to agree with.
+    """
+    if comm.size == 1:
+        return check()
     result, problem = None, None
     try:
         result = check()
@@ -49,6 +54,16 @@ def agree(comm, check, what: str = "the data"):
         reasons = "; ".join(f"rank {rank}: {text}" for rank, text in failed)
         raise RankError(f"{what} refused on {len(failed)} of {comm.size} ranks: {reasons}")
     return result
+
+
+def same_everywhere(comm, facts: dict) -> None:
+    """RankError on every rank when a setting or shape in ``facts`` differs between ranks."""
+    everyone = comm.allgather(facts)
+    differ = [f"{key} (" + ", ".join(f"rank {rank}: {theirs[key]}"
+                                     for rank, theirs in enumerate(everyone)) + ")"
+              for key in facts if any(theirs[key] != facts[key] for theirs in everyone)]
+    if differ:
+        raise RankError(f"the ranks disagree on {'; '.join(differ)}")
 
 
 def report(comm, exc: BaseException, when: str) -> None:

@@ -96,6 +96,9 @@ class NCCLCommunicator(Communicator):
     def barrier(self) -> None:
         self.mpi.barrier()
 
+    def barrier_within(self, seconds: float) -> bool:
+        return self.mpi.barrier_within(seconds)
+
     def abort(self, code: int = 1) -> None:
         try:
             self.communicator.abort()  # frees the other GPUs' kernels waiting on this rank

@@ -1,9 +1,13 @@
 """The training loop's side of data parallelism: one all-reduce per step.
 
-:class:`GradientSync` is what ``dlgpu.training.train`` receives as ``sync``.
-It packs the gradients ``propagation.backward`` returns into one flat
-buffer, sums it over the ranks, and hands back views of the buffer, so the
-update reads the global gradients without another copy.
+:class:`GradientSync` is what ``dlgpu.training.train`` receives as ``sync``,
+for one process as for many.  With several ranks it packs the gradients
+``propagation.backward`` returns into one flat buffer, sums it over the
+ranks, and hands back views of the buffer, so the update reads the global
+gradients without another copy.  With one rank (a
+:class:`~dlgpu.distributed.comm.LocalCommunicator`) every figure is already
+global: the gradients pass through untouched, no buffer is allocated, and
+the batches are the chunked shuffle of :func:`dlgpu.batching.epoch_plan`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import math
 import numpy as np
 
 from .. import backend
+from ..batching import chunk_columns, epoch_plan
 from .faults import RankError
 
 
@@ -27,6 +32,9 @@ class GradientSync:
         self.comm, self.rank, self.size = comm, comm.rank, comm.size
         self.counts = comm.allgather(int(m_local))
         self.m = sum(self.counts)
+        self.n_x = parameters["W1"].shape[1]
+        if self.size == 1:
+            return
         first = next(iter(parameters.values()))
         xp = backend.get_array_module(first)
         self.keys = ["d" + key for key in parameters]
@@ -43,6 +51,8 @@ class GradientSync:
     # -- parameters and gradients ------------------------------------------------
     def broadcast_parameters_(self, parameters: dict) -> None:
         """Every rank takes rank 0's parameters (one broadcast of one flat buffer)."""
+        if self.size == 1:
+            return
         for key, grad_key in zip(parameters, self.keys):
             self.views[grad_key][...] = parameters[key]
         self.comm.bcast_(self.flat)
@@ -55,8 +65,10 @@ class GradientSync:
         ``grads`` are means over this rank's ``n_local`` examples; each is
         scaled to a sum as it is packed, the sums and counts are all-reduced,
         and the result divided by the global count.  Returns views of the
-        flat buffer (valid until the next call).
+        flat buffer (valid until the next call).  One rank: ``grads`` as they are.
         """
+        if self.size == 1:
+            return grads
         n = self.flat.dtype.type(n_local)
         xp = backend.get_array_module(self.flat)
         for key in self.keys:
@@ -70,10 +82,14 @@ class GradientSync:
     # -- figures for the records ----------------------------------------------
     def means(self, values, n_local: int) -> list[float]:
         """Means over all ranks' examples of per-rank means ``values`` over ``n_local`` each."""
+        if self.size == 1:
+            return [float(value) for value in values]
         return global_mean(self.comm, values, n_local)
 
     def total(self, value) -> float:
         """The sum over the ranks of a number (a running total of costs, say)."""
+        if self.size == 1:
+            return float(value)
         buffer = np.array([float(value)])
         self.comm.allreduce_(buffer)
         return float(buffer[0])
@@ -82,6 +98,7 @@ class GradientSync:
     def steps_per_epoch(self, batch_size: int) -> int:
         """``ceil(m_global / batch_size)``; every rank needs a column for each step."""
         self.steps = steps = math.ceil(self.m / batch_size)
+        self.batch_size = batch_size
         if min(self.counts) < steps:
             rank = self.counts.index(min(self.counts))
             raise RankError(
@@ -97,6 +114,9 @@ class GradientSync:
 
     def epoch_plan(self, rng) -> list[np.ndarray]:
         """This rank's part of each of an epoch's global batches: sorted columns."""
+        if self.size == 1:
+            return epoch_plan(self.m, self.batch_size, rng,
+                              chunk_columns(self.n_x, self.m, self.batch_size))
         m = self.counts[self.rank]
         order = rng.permutation(m) if rng is not None else np.arange(m)
         parts = np.array_split(order, self.steps)

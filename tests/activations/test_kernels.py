@@ -4,7 +4,8 @@ import pytest
 
 from dlgpu import nvrtc
 from dlgpu.activations import ACTIVATIONS, get_activation
-from dlgpu.activations.kernels import KINDS, all_cuda_sources, kernel_spec, render_cuda_source
+from dlgpu.activations import all_cuda_sources
+from dlgpu.activations.kernels import KINDS, render_cuda_source
 
 from ..conftest import needs_cupy
 from ..optional import unavailable
@@ -38,14 +39,14 @@ def test_kernel_compiles_for_sm90(name, dtype, source):
 
 def test_a_broken_kernel_fails_to_compile():
     lib = _nvrtc()
-    spec = kernel_spec(get_activation("tanh"), "forward")
+    spec = get_activation("tanh").kernel_spec("forward")
     broken = spec.__class__(**{**spec.__dict__, "operation": "a = tanh(z) +;"})
     with pytest.raises(nvrtc.NVRTCError, match="error"):
         nvrtc.compile_source(render_cuda_source(broken, "float32"), lib=lib)
 
 
 def test_rendered_source_binds_params_like_cupy():
-    source = render_cuda_source(kernel_spec(get_activation("leaky_relu"), "backward"), "float64")
+    source = render_cuda_source(get_activation("leaky_relu").kernel_spec("backward"), "float64")
     assert "typedef double T;" in source
     assert "const T slope" in source and "_raw_slope" not in source  # scalar by value
     assert "const T &a = _raw_a[i];" in source and "T &dz = _raw_dz[i];" in source
@@ -55,6 +56,6 @@ def test_rendered_source_binds_params_like_cupy():
 def test_cupy_kernels_are_built_from_the_same_specs():
     from dlgpu.activations.kernels import get_kernel
     act = get_activation("sigmoid")
-    kernel = get_kernel(act, "forward")
-    assert kernel is get_kernel(act, "forward")  # cached
-    assert kernel.name == kernel_spec(act, "forward").name
+    kernel = get_kernel(act.kernel_spec("forward"))
+    assert kernel is get_kernel(act.kernel_spec("forward"))  # cached
+    assert kernel.name == act.kernel_spec("forward").name

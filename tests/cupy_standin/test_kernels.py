@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlgpu.activations import ACTIVATIONS, get_activation
-from dlgpu.activations.kernels import KINDS, kernel_spec
+from dlgpu.activations.kernels import KINDS
 
 from . import modules, unavailable_reason
 
@@ -59,12 +59,12 @@ def test_each_kernel_computes_what_its_numpy_reference_computes(name, params, dt
         biased_ref = activation.forward_cpu(z + b)
         dz_ref = activation.backward_cpu(dA.copy(), a_ref)
     scalars = activation.param_values()
-    forward = _kernel(kernel_spec(activation, "forward"))
+    forward = _kernel(activation.kernel_spec("forward"))
     a = forward(cupy.asarray(z), *scalars).get()
     A = cupy.asarray(z)
-    _kernel(kernel_spec(activation, "forward_bias"))(cupy.asarray(b), *scalars, A)
+    _kernel(activation.kernel_spec("forward_bias"))(cupy.asarray(b), *scalars, A)
     dz = cupy.asarray(dA)
-    _kernel(kernel_spec(activation, "backward"))(cupy.asarray(a_ref), *scalars, dz)
+    _kernel(activation.kernel_spec("backward"))(cupy.asarray(a_ref), *scalars, dz)
     if params.get("slope") == 0.0:
         # NumPy's maximum(z, 0 * z) is NaN at z = +inf where the kernel gives
         # g(+inf) = +inf: both non-finite, the only place the two paths differ.
@@ -132,7 +132,7 @@ def test_the_host_runs_the_text_nvrtc_compiles(name):
 
     from .kernels import _params, render
     for kind in KINDS:
-        spec = kernel_spec(get_activation(name), kind)
+        spec = get_activation(name).kernel_spec(kind)
         cuda = render_cuda_source(spec, "float32")
         params = _params(spec.in_params, True) + _params(spec.out_params, False)
         host = render(params, frozenset(spec.scalars), {"T": np.dtype("float32")},

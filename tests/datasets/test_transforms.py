@@ -7,7 +7,7 @@ import pytest
 
 from dlgpu import InvalidDataError, to_numpy
 from dlgpu.datasets import flatten_images, one_hot, rows_to_columns, standardize, train_test_split
-from dlgpu.datasets.transforms import Preprocessing
+from dlgpu.preprocessing import Preprocessing
 from dlgpu.errors import DataRangeWarning
 
 

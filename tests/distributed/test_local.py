@@ -94,9 +94,61 @@ def test_gradients_are_weighted_by_example_counts():
 def test_every_rank_needs_an_example_for_each_step():
     sync = distributed.GradientSync(distributed.init("local"), {"W1": np.ones((1, 1))}, 10)
     assert sync.steps_per_epoch(3) == 4
-    assert [len(part) for part in sync.epoch_plan(None)] == [3, 3, 2, 2]
+    # One rank is one process: its batches are one process's (batching.epoch_plan).
+    assert [len(part) for part in sync.epoch_plan(None)] == [3, 3, 3, 1]
+    two_parts = distributed.GradientSync(TwoRanks(), {"W1": np.ones((1, 1))}, 10)
+    assert two_parts.steps_per_epoch(6) == 4
+    assert [len(part) for part in two_parts.epoch_plan(None)] == [3, 3, 2, 2]
     # Two ranks of 10 examples and a global batch of 1: 20 steps an epoch.
     two = distributed.GradientSync(TwoRanks(), {"W1": np.ones((1, 1))}, 10)
     with pytest.raises(distributed.RankError,
                        match="rank 0 holds 10 examples, fewer than the 20 steps"):
         two.steps_per_epoch(1)
+
+
+def test_a_communicator_missing_a_collective_cannot_be_built():
+    class NoBarrierWithin(distributed.Communicator):
+        def allreduce_(self, buffer):
+            return buffer
+
+        def bcast_(self, buffer):
+            return buffer
+
+        def allgather(self, obj):
+            return [obj]
+
+        def barrier(self):
+            pass
+
+        def abort(self, code=1):
+            pass
+
+    with pytest.raises(TypeError, match="barrier_within"):
+        NoBarrierWithin()
+
+
+def test_one_process_adds_nothing_to_a_step():
+    """A communicator of size 1: the gradients pass through, no buffer, no collective."""
+    calls = []
+
+    class Counting(distributed.LocalCommunicator):
+        def allreduce_(self, buffer):
+            calls.append("allreduce_")
+            return buffer
+
+        def bcast_(self, buffer):
+            calls.append("bcast_")
+            return buffer
+
+    parameters = {"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}
+    sync = distributed.GradientSync(Counting(), parameters, m_local=5)
+    sync.broadcast_parameters_(parameters)
+    grads = {"dW1": np.full((2, 3), 0.5), "db1": np.full((2, 1), -1.0)}
+    assert sync.gradients(grads, 5) is grads
+    assert sync.means([0.1], 5) == [0.1] and sync.total(0.3) == 0.3
+    assert calls == [] and not hasattr(sync, "flat")
+
+
+def test_the_writer_is_rank_0():
+    assert distributed.LocalCommunicator().is_writer
+    assert not type("Rank1", (distributed.LocalCommunicator,), {"rank": 1, "size": 2})().is_writer

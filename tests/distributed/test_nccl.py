@@ -37,7 +37,7 @@ def cupy():
 @pytest.fixture
 def nccl_comm(cupy, monkeypatch):
     """``init("nccl")`` without a launcher: MPI's singleton world, one NCCL rank."""
-    for var in distributed.comm._LAUNCHER_VARS:
+    for var in distributed.launch._LAUNCHER_VARS:
         monkeypatch.delenv(var, raising=False)
     comm = distributed.init("nccl")
     assert type(comm).__name__ == "NCCLCommunicator" and (comm.rank, comm.size) == (0, 1)
@@ -123,6 +123,15 @@ def test_abort_ends_the_nccl_communicator_then_mpi(nccl_comm, cupy, monkeypatch)
     assert codes == [3]
     with pytest.raises(cupy.cuda.nccl.NcclError, match="NCCL_ERROR_INVALID_ARGUMENT"):
         nccl_comm.allreduce_(cupy.arange(2.0))
+
+
+def test_agreed_errors_wait_for_every_rank_through_nccls_mpi(nccl_comm, monkeypatch):
+    """faults' excepthook calls barrier_within when every rank raises the same error;
+    the NCCL communicator once lacked it and failed inside the fault handler."""
+    waits = []
+    monkeypatch.setattr(nccl_comm.mpi, "barrier_within", lambda s: waits.append(s) or True)
+    assert nccl_comm.barrier_within(2.5) is True
+    assert waits == [2.5]
 
 
 def test_shard_takes_cupy_arrays(cupy):

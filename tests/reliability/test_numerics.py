@@ -22,6 +22,7 @@ from dlgpu.losses import (
     categorical_cross_entropy_from_logits,
     softmax,
 )
+from dlgpu.distributed import GradientSync, LocalCommunicator
 from dlgpu.training import train
 
 DTYPES = ["float32", "float64"]
@@ -80,7 +81,9 @@ def test_gradient_steps_from_saturation_are_finite_and_silent(dtype):
     model, X = _logistic(dtype)
     model.learning_rate, model.num_iterations = 0.1, 3
     with silent():
-        train(model, X, Y_HALF_WRONG)  # fit's loop, from the saturated parameters set here
+        # fit's loop, from the saturated parameters set here, as one process
+        one_process = GradientSync(LocalCommunicator(), model.parameters_, X.shape[1])
+        train(model, X, Y_HALF_WRONG, None, None, None, one_process)
     assert all(np.isfinite(c) for c in model.costs_)
     assert _all_finite(model.parameters_.values())
     assert model.parameters_["W1"][0, 0] < 1e4  # the steps moved away from saturation

@@ -23,7 +23,7 @@ import pytest
 import dlgpu
 from dlgpu import DeepNN
 from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
-from dlgpu.training import _step
+from dlgpu.training import step as _step
 
 from .conftest import cupy_for, skip_without_cupy
 
