@@ -42,9 +42,6 @@ import math
 import numbers
 import os
 import secrets
-import struct
-import zipfile
-import zlib
 
 import numpy as np
 
@@ -54,7 +51,7 @@ from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
 from .preprocessing import Preprocessing
-from .npy import read_header
+from .npz import Archive, ArchiveError, open_archive
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "read_model",
            "save_model"]
@@ -67,12 +64,7 @@ PREPROCESS_KEYS = {"shift": "preprocess_shift", "scale": "preprocess_scale",
                    "low": "preprocess_low", "high": "preprocess_high"}
 
 _MAX_META_BYTES = 64 * 2**20  # far above any real history; bounds what a bad file can make us read
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-#: what the zip and .npy readers raise on a damaged or truncated file
-_DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
-                  NotImplementedError, RuntimeError)
 
 
 # -- saving ---------------------------------------------------------------------
@@ -294,7 +286,25 @@ def read_model(path, model_class, backend=None):
     """
     path = os.fspath(path)
     xp = _array_module(backend)
-    with _open_archive(path) as archive:
+    try:
+        model, host, fitted = _read(path, model_class)
+    except ArchiveError as exc:
+        hint = ("; dlgpu models are written by save_model" if exc.kind in ("npy", "not_npz")
+                else "")
+        raise _error(path, f"{'not an .npz archive: ' if hint else ''}{exc}{hint}") from exc
+    # A copy in native byte order, C-ordered, on the model's backend.
+    model.parameters_ = {name: to_module(np.array(value, value.dtype.newbyteorder("="),
+                                                  order="C"), xp)
+                         for name, value in host.items()}
+    model.backend_ = "numpy" if xp is np else "cupy"
+    for name, value in fitted.items():
+        setattr(model, name, value)
+    return model
+
+
+def _read(path: str, model_class):
+    """The model built from the file's settings, its parameters on the host, the rest."""
+    with open_archive(path) as archive:
         members = _member_names(archive, path)
         meta = _read_meta(archive, members, path)
         model = _build_model(model_class, meta, path)
@@ -306,30 +316,11 @@ def read_model(path, model_class, backend=None):
                 for name, (shape, dtype) in specs.items()}
         if extra:
             fitted["preprocessing_"] = _read_preprocessing(archive, meta, extra, members, path)
-    # A copy in native byte order, C-ordered, on the model's backend.
-    model.parameters_ = {name: to_module(np.array(value, value.dtype.newbyteorder("="),
-                                                  order="C"), xp)
-                         for name, value in host.items()}
-    model.backend_ = "numpy" if xp is np else "cupy"
-    for name, value in fitted.items():
-        setattr(model, name, value)
-    return model
+    return model, host, fitted
 
 
 def _error(path: str, problem: str) -> ModelFileError:
     return ModelFileError(f"cannot load model file {path!r}: {problem}")
-
-
-@contextlib.contextmanager
-def _reading(path: str, what: str):
-    """Report the zip and .npy readers' errors as a damaged ``path``."""
-    try:
-        yield
-    except ModelFileError:
-        raise
-    except _DAMAGE_ERRORS as exc:
-        raise _error(path, f"the file is damaged or truncated while reading {what} "
-                           f"({type(exc).__name__}: {exc})") from exc
 
 
 def _array_module(name):
@@ -347,38 +338,9 @@ def _array_module(name):
     return cupy
 
 
-def _open_file(path: str):
-    try:
-        return open(path, "rb")
-    except FileNotFoundError as exc:
-        raise _error(path, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise _error(path, "it is a folder, not a file") from exc
-    except OSError as exc:
-        raise _error(path, f"it cannot be opened ({exc.strerror or exc})") from exc
-
-
-@contextlib.contextmanager
-def _open_archive(path: str):
-    """The zip archive at ``path``, after the cheap checks: it exists, is not empty, is a zip."""
-    with _open_file(path) as file:
-        with _reading(path, "the zip header"):
-            magic = file.read(4)
-        if not magic:
-            raise _error(path, "the file is empty")
-        if magic not in _ZIP_MAGICS:
-            raise _error(path, "not an .npz archive (it does not start as a zip file does); "
-                               "dlgpu models are written by save_model")
-        file.seek(0)
-        with _reading(path, "the zip directory"):
-            archive = zipfile.ZipFile(file)
-        with archive:
-            yield archive
-
-
-def _member_names(archive: zipfile.ZipFile, path: str) -> set[str]:
+def _member_names(archive: Archive, path: str) -> set[str]:
     """The array names in the archive (``W1`` for member ``W1.npy``)."""
-    names = archive.namelist()
+    names = archive.members()
     if len(set(names)) != len(names):
         raise _error(path, "the archive lists the same member twice")
     odd = sorted(n for n in names if not n.endswith(".npy"))
@@ -387,20 +349,20 @@ def _member_names(archive: zipfile.ZipFile, path: str) -> set[str]:
     return {n[: -len(".npy")] for n in names}
 
 
-def _read_meta(archive: zipfile.ZipFile, members: set[str], path: str) -> dict:
+def _read_meta(archive: Archive, members: set[str], path: str) -> dict:
     if META_KEY not in members:
         raise _error(path, f"not a dlgpu model: no {META_KEY} metadata (an .npz archive of "
                            f"arrays {sorted(members)}, written by something else?)")
-    info = archive.getinfo(META_KEY + ".npy")
-    if info.file_size > _MAX_META_BYTES:
-        raise _error(path, f"the {META_KEY} metadata is implausibly large "
-                           f"({info.file_size} bytes)")
-    with _reading(path, "the metadata"), archive.open(info) as stream:
-        shape, dtype, _ = _read_header(stream, META_KEY, path)
+    size = archive.size(META_KEY)
+    if size > _MAX_META_BYTES:
+        raise _error(path, f"the {META_KEY} metadata is implausibly large ({size} bytes)")
+
+    def check(shape, dtype):
         if dtype != np.uint8 or len(shape) != 1:
             raise _error(path, f"the {META_KEY} metadata must be a 1-D uint8 array of JSON "
                                f"bytes, found {dtype} {shape}")
-        payload = _read_data(stream, shape[0], META_KEY, path)
+
+    payload = archive.read(META_KEY, check=check).tobytes()
     try:
         meta = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -487,44 +449,20 @@ def _check_parameter_list(meta: dict, specs: dict, members: set[str], path: str)
                            f"{', '.join(specs)}")
 
 
-def _read_parameter(archive: zipfile.ZipFile, name: str, shape: tuple, dtype: str,
+def _read_parameter(archive: Archive, name: str, shape: tuple, dtype: str,
                     path: str) -> np.ndarray:
     """Parameter ``name`` as a host array, its header checked before any data is read."""
-    with _reading(path, f"array {name}"), archive.open(name + ".npy") as stream:
-        found_shape, found_dtype, order = _read_header(stream, name, path)
+    def check(found_shape, found_dtype):
         if found_dtype.name != dtype:  # .name ignores byte order, which loading converts
             raise _error(path, f"parameter {name} is {found_dtype}, but the model is {dtype}")
         if found_shape != shape:
             raise _error(path, f"parameter {name} has shape {found_shape}, but layer_dims "
                                f"needs {shape}")
-        data = _read_data(stream, math.prod(shape) * found_dtype.itemsize, name, path)
-    array = np.frombuffer(data, dtype=found_dtype).reshape(shape, order=order)
+
+    array = archive.read(name, check=check)
     if not np.isfinite(array).all():
         raise _error(path, f"parameter {name} contains NaN or inf")
     return array
-
-
-def _read_header(stream, name: str, path: str) -> tuple[tuple, np.dtype, str]:
-    """Shape, dtype and memory order ("C" or "F") from a ``.npy`` header."""
-    header = read_header(stream)
-    if header is None:
-        raise _error(path, f"array {name} uses a .npy format version that save_model "
-                           "never writes")
-    shape, fortran_order, dtype = header
-    if dtype.hasobject:
-        raise _error(path, f"array {name} holds pickled Python objects, which are never "
-                           "loaded (they could run code)")
-    return shape, dtype, "F" if fortran_order else "C"
-
-
-def _read_data(stream, n_bytes: int, name: str, path: str) -> bytes:
-    # Asking for one byte more reads to the member's end, where zipfile checks the CRC.
-    data = stream.read(n_bytes + 1)
-    if len(data) != n_bytes:
-        problem = "is truncated" if len(data) < n_bytes else "has trailing bytes"
-        raise _error(path, f"array {name} {problem} ({len(data)} bytes of data, "
-                           f"its header says {n_bytes})")
-    return data
 
 
 def _fitted_attributes(meta: dict, path: str) -> dict:

@@ -12,27 +12,18 @@ from __future__ import annotations
 
 import csv
 import math
-import struct
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InvalidDataError
-from ..npy import read_header
+from ..npz import ArchiveError, open_archive
 from .cat import CAT_KEYS, H5_DAMAGE, is_cat_layout, read_cat_split, require_h5py
 from .transforms import flatten_images
 
 LAYOUTS = ("columns", "rows")
 CSV_HEADERS = ("infer", True, False)
 
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
-_NPY_MAGIC = b"\x93NUMPY"
-#: what the zip and .npy readers raise on a damaged or truncated file
-_NPZ_DAMAGE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, struct.error,
-               NotImplementedError, RuntimeError)
-_DEFLATE_MAX_RATIO = 1032  # no deflate stream expands more than this
 _EXACT_INTEGERS = 2**53  # float64 holds every whole number up to this exactly
 
 
@@ -117,78 +108,27 @@ def load_npz(path, x_key="X", y_key="Y", layout="columns"):
     """
     path = _existing_file(path)
     layout = _check_layout(layout)
-    _check_zip_magic(path)
+    keys = [k for k in (x_key, y_key) if k is not None]
     try:
-        archive = np.load(path, allow_pickle=False)
-    except _NPZ_DAMAGE as exc:
-        raise InvalidDataError(f"{path} is not a readable .npz file ({exc})") from None
-    with archive:
-        keys = [k for k in (x_key, y_key) if k is not None]
-        missing = [k for k in keys if k not in archive.files]
-        if missing:
-            raise InvalidDataError(
-                f"{path} has no array named {missing[0]!r}; it holds "
-                f"{', '.join(map(repr, archive.files)) or 'no arrays'}"
-                + (" (pass y_key=None to read X alone)" if missing[0] == y_key else ""))
-        arrays = [_read_npz_array(archive, k, path) for k in keys]
+        with open_archive(str(path)) as archive:
+            held = archive.arrays()
+            missing = [k for k in keys if k not in held]
+            if missing:
+                raise InvalidDataError(
+                    f"{path} has no array named {missing[0]!r}; it holds "
+                    f"{', '.join(map(repr, held)) or 'no arrays'}"
+                    + (" (pass y_key=None to read X alone)" if missing[0] == y_key else ""))
+            arrays = [archive.read(k, repr(k)) for k in keys]
+    except ArchiveError as exc:
+        if exc.array is not None:
+            raise InvalidDataError(f"{path}: {exc}") from None
+        if exc.kind == "npy":
+            raise InvalidDataError(f"{path} {exc}; save it with np.savez(path, X=X, Y=Y)") \
+                from None
+        hint = "; save one with np.savez(path, X=X, Y=Y)" if exc.kind == "not_npz" else ""
+        raise InvalidDataError(f"{path} is not a readable .npz file ({exc}){hint}") from None
     return _to_columns(arrays[0], arrays[1] if y_key is not None else None, layout, path,
                        x_key, y_key)
-
-
-def _check_zip_magic(path: Path) -> None:
-    """Refuse a file that is not a zip archive before NumPy tries to read it."""
-    try:
-        with open(path, "rb") as file:
-            magic = file.read(len(_NPY_MAGIC))
-    except OSError as exc:
-        raise InvalidDataError(f"{path} cannot be read ({exc})") from None
-    if magic.startswith(_NPY_MAGIC):
-        raise InvalidDataError(f"{path} holds a single .npy array, not an .npz archive of "
-                               f"named arrays; save it with np.savez(path, X=X, Y=Y)")
-    if magic[:4] not in _ZIP_MAGICS:
-        raise InvalidDataError(f"{path} is not a readable .npz file (it does not start as a "
-                               f"zip archive does); save one with np.savez(path, X=X, Y=Y)")
-
-
-def _read_npz_array(archive, key: str, path) -> np.ndarray:
-    """Array ``key`` of an open archive, its header checked before any data is read."""
-    try:
-        _check_npy_header(archive.zip, key, path)
-        return archive[key]
-    except InvalidDataError:
-        raise
-    except _NPZ_DAMAGE as exc:
-        raise InvalidDataError(f"{path}: array {key!r} is damaged ({exc})") from None
-
-
-def _check_npy_header(zip_file: zipfile.ZipFile, key: str, path) -> None:
-    """Refuse pickled arrays, and headers promising more data than the member holds.
-
-    A damaged header can claim any shape; reading it as it stands would ask
-    for that much memory first.
-    """
-    names = zip_file.namelist()
-    info = zip_file.getinfo(key + ".npy" if key + ".npy" in names else key)
-    with zip_file.open(info) as stream:
-        header = read_header(stream)
-    if header is None:
-        raise InvalidDataError(f"{path}: array {key!r} uses a .npy format version that "
-                               f"np.savez writes only for structured arrays; store a "
-                               f"numeric array")
-    shape, _, dtype = header
-    if dtype.hasobject:
-        raise InvalidDataError(f"{path}: {key!r} holds Python objects (a ragged or "
-                               f"non-numeric array), which dlgpu does not unpickle; "
-                               f"store a numeric array")
-    n_bytes = math.prod(shape) * dtype.itemsize
-    held = info.file_size
-    if info.compress_type == zipfile.ZIP_STORED:
-        held = min(held, info.compress_size)
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        held = min(held, info.compress_size * _DEFLATE_MAX_RATIO)
-    if n_bytes > held:
-        raise InvalidDataError(f"{path}: array {key!r} is damaged (its header describes "
-                               f"{n_bytes} bytes of data; the archive holds at most {held})")
 
 
 # -- .csv ---------------------------------------------------------------------------------

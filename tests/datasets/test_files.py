@@ -76,7 +76,7 @@ def test_npz_refuses_pickled_objects(tmp_path):
     ragged = np.empty(2, dtype=object)
     ragged[:] = [[1.0, 2.0], [3.0]]
     np.savez(tmp_path / "obj.npz", X=ragged, Y=Y_LABELS)
-    with pytest.raises(InvalidDataError, match="obj.npz: 'X' holds Python objects"):
+    with pytest.raises(InvalidDataError, match="obj.npz: array 'X' holds pickled Python objects"):
         load_npz(tmp_path / "obj.npz")
 
 
