@@ -1,5 +1,10 @@
 """Activation functions, held in one registry by name.
 
+One module per activation (its NumPy maths beside the CUDA text of the same
+maths), ``base`` (the interface) and ``kernels`` (kernel descriptions and the
+CuPy kernel cache, which knows descriptions, not activations).  Imports the
+backend layer only.
+
 >>> from dlgpu.activations import get_activation
 >>> get_activation("leaky_relu", slope=0.1)
 LeakyReLU(slope=0.1)

@@ -1,5 +1,8 @@
 """The ``dlgpu`` command line (also ``python -m dlgpu``).
 
+One module per command; it may import anything in dlgpu (the library,
+``datasets``, ``plots``, ``bench``), and nothing in the library imports it.
+
 ``dlgpu train`` (the default) trains a network and can save it and plot it,
 ``dlgpu predict`` and ``dlgpu evaluate`` use a saved model on a data file,
 ``dlgpu info`` tells which backend is in use and why, and ``dlgpu bench``

@@ -1,5 +1,10 @@
 """Data in the course's column layout: X (n_x, m), Y (n_y, m).
 
+Loaders and transforms; imports the library's lower floors (backend,
+validation, errors, ``npz``, ``preprocessing``) and, lazily, h5py and
+scikit-learn.  The library does not import it: ``import dlgpu`` leaves it
+unloaded.
+
 Built in (no download)
     load_planar_dataset      the course's planar "flower", X (2, m), Y (1, m)
     load_breast_cancer       scikit-learn's bundled copy, X (30, 569), Y (1, 569)

@@ -1,12 +1,14 @@
-"""Print every import cycle among dlgpu's modules, lazy and TYPE_CHECKING imports included.
+"""The layout's rules: no import cycles, and ``import dlgpu`` loads the library only.
 
-``from package import name`` counts as an import of ``package`` unless every
-name is a submodule of it.  Exits 1 when there is a cycle.
+A cycle counts lazy and ``TYPE_CHECKING`` imports too (knowledge flows one
+way either way); ``from package import name`` counts as an import of
+``package`` unless every name is a submodule of it.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -75,14 +77,21 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def main() -> int:
+def test_no_module_of_dlgpu_imports_itself_back():
     known = modules()
     graph = {name: imports(name, path, known) for name, path in known.items()}
-    found = cycles(graph)
-    for component in found:
-        print("import cycle: " + " <-> ".join(component))
-    return 1 if found else 0
+    assert cycles(graph) == []
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def test_the_cycle_finder_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_importing_dlgpu_loads_the_library_only():
+    heavy = ("dlgpu.datasets", "dlgpu.bench", "dlgpu.cli", "matplotlib", "h5py", "sklearn")
+    code = ("import dlgpu, sys; print(sorted(m for m in sys.modules "
+            f"if m.startswith({heavy!r})))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert loaded == "[]"
