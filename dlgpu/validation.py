@@ -111,9 +111,7 @@ def check_X(X, n_x: int | None = None, name: str = "X", dtype=None):
             f"has layer_dims[0] = {n_x}; {name} must be (n_x, m) with examples as columns"
             + (" (did you pass the transpose?)" if X.shape[1] == n_x else ""))
     if X.dtype.kind == "f":
-        n_bad = _count_non_finite(X)
-        if n_bad:
-            raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+        check_finite(X, name)
         if dtype is not None:
             _check_range(X, np.dtype(dtype), name)
     return X
@@ -134,7 +132,9 @@ def _check_range(X, dtype: np.dtype, name: str) -> None:
 
 def _blocks(X, block_bytes: int = 2**26):
     """X a block of rows at a time, so a memory map larger than RAM is read piecewise."""
-    rows = max(1, block_bytes // max(1, X.shape[1] * X.itemsize))
+    if X.ndim == 0:
+        return (X,)
+    rows = max(1, block_bytes // max(1, math.prod(X.shape[1:]) * X.itemsize))
     return (X[r:r + rows] for r in range(0, X.shape[0], rows))
 
 
@@ -149,17 +149,48 @@ def _count_non_finite(X) -> int:
     return sum(int(block.size - xp.isfinite(block).sum()) for block in _blocks(X))
 
 
-def check_Y(Y, m: int, name: str = "Y"):
-    """Y : (1, m) of labels in {0, 1}.  Returns Y as an array, not copied."""
-    Y = as_array(Y, name, "a 2-D array of labels")
-    if Y.ndim != 2 or Y.shape[0] != 1:
-        hint = f" (reshape it with {name}.reshape(1, -1))" if Y.ndim == 1 else ""
-        raise InvalidDataError(f"{name} must have shape (1, m); got shape {Y.shape}{hint}")
+def check_finite(A, name: str) -> None:
+    """Refuse a float array ``A`` holding NaN or infinite values, saying how many."""
+    n_bad = _count_non_finite(A)
+    if n_bad:
+        raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
+
+
+def check_example_count(Y, m: int, name: str = "Y") -> None:
+    """Y : (k, m) with as many columns as X has examples."""
     if Y.shape[1] != m:
         raise InvalidDataError(f"X has m = {m} examples (columns) but {name} has "
                                f"{Y.shape[1]}; they must match")
+
+
+def check_Y(Y, m: int, name: str = "Y", binary: bool = True):
+    """Y : (1, m) targets for one sigmoid output.  Returns Y as an array, not copied.
+
+    ``binary``: only the labels 0 and 1, in shape (1, m).  Otherwise any
+    finite real targets (cross-entropy and dZ = A - Y are defined for all of
+    them): a 1-D Y of m values is taken as (1, m), bool Y becomes float64
+    (``1 - Y`` is an error on NumPy bools), and only what leaves the
+    formulas undefined is refused: another shape, non-numbers, NaN, inf.
+    """
+    Y = as_array(Y, name, "a 2-D array of labels")
+    if not binary and Y.ndim == 1 and Y.shape[0] == m:
+        Y = Y.reshape(1, m)
+    if Y.ndim != 2 or Y.shape[0] != 1:
+        if not binary:
+            raise InvalidDataError(f"{name} must have shape (1, m) or (m,); got shape "
+                                   f"{Y.shape}")
+        hint = f" (reshape it with {name}.reshape(1, -1))" if Y.ndim == 1 else ""
+        raise InvalidDataError(f"{name} must have shape (1, m); got shape {Y.shape}{hint}")
+    check_example_count(Y, m, name)
     if Y.dtype.kind not in "biuf":
-        raise InvalidDataError(f"{name} must hold labels 0 and 1; got dtype {Y.dtype}")
+        what = "labels 0 and 1" if binary else "real numbers (labels 0 and 1)"
+        raise InvalidDataError(f"{name} must hold {what}; got dtype {Y.dtype}")
+    if not binary:
+        if Y.dtype.kind == "b":
+            Y = Y.astype("float64")
+        if Y.dtype.kind == "f":
+            check_finite(Y, name)
+        return Y
     bad = ~((Y == 0) | (Y == 1))
     if bool(bad.any()):
         examples = to_numpy(Y[bad][:3]).tolist()

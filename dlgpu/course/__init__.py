@@ -18,6 +18,14 @@ assignments is written twice (initializers, ``compute_cost``'s return type).
 On the CuPy backend the step functions take NumPy and CuPy arrays in any mix
 and return NumPy arrays for NumPy input, predictions where the examples are
 (:mod:`.placement`); the models return the active backend's arrays.
+
+The package holds the course's functions and nothing the library needs: it
+imports only the library's public layers (:mod:`dlgpu.backend`,
+:mod:`dlgpu.activations`, :mod:`dlgpu.validation`, :mod:`dlgpu.errors`, and
+for its maths and notebook helpers :mod:`dlgpu.initializers`,
+:mod:`dlgpu.losses`, :mod:`dlgpu.datasets`), never their private names, and
+nothing in the library imports ``dlgpu.course`` (only the benchmarks in
+:mod:`dlgpu.bench` load it, to time it).
 """
 
 from .activations import (leaky_relu, leaky_relu_backward, relu, relu_backward, sigmoid,

@@ -1,10 +1,16 @@
-"""Checks of the course functions' arguments, made before any array work.
+"""The course's own argument checks, made before any array work.
+
+Only what :mod:`dlgpu.validation` has no counterpart for is here: the
+course's parameter dicts (with the planar network's two layers), its output
+rows ``AL``, logistic regression's ``w`` and ``b``, its ``layers_dims`` and
+the shapes in its cache tuples.  X, targets, hyperparameters and layer sizes
+are checked by :mod:`dlgpu.validation`.
 
 The checks only read their arguments (shapes first, values once), so every
 number the course functions compute is unchanged.  Data and parameters that
 do not fit raise :class:`~dlgpu.errors.InvalidDataError`; hyperparameters
-raise ``ValueError`` or ``TypeError`` (see :mod:`dlgpu.validation`).  The
-training loops check their inputs once and then call the unchecked steps.
+raise ``ValueError`` or ``TypeError``.  The training loops check their
+inputs once and then call the unchecked steps.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Mapping
 
 from ..backend import get_array_module, to_numpy
 from ..errors import InvalidDataError
-from ..validation import as_array, check_layer_dims
+from ..validation import as_array, check_finite, check_layer_dims
 
 
 def check_parameters(parameters, n_layers: int | None = None, finite: bool = False) -> int:
@@ -52,12 +58,17 @@ def check_parameters(parameters, n_layers: int | None = None, finite: bool = Fal
             raise InvalidDataError(f"parameters['b{l}'] must be ({W.shape[0]}, 1) numbers, "
                                    f"as W{l} has {W.shape[0]} rows; got {b.dtype} {b.shape}")
         if finite:
-            for key, value in ((f"W{l}", W), (f"b{l}", b)):
-                if not bool(get_array_module(value).isfinite(value).all()):
-                    raise InvalidDataError(f"parameters['{key}'] contains NaN or inf (did "
-                                           f"training diverge? try a smaller learning_rate)")
+            _refuse_diverged(W, f"parameters['W{l}']")
+            _refuse_diverged(b, f"parameters['b{l}']")
         n_prev = W.shape[0]
     return L
+
+
+def _refuse_diverged(value, name: str) -> None:
+    """Weights holding NaN or inf: those of a run that diverged."""
+    if not bool(get_array_module(value).isfinite(value).all()):
+        raise InvalidDataError(f"{name} contains NaN or inf (did training diverge? try a "
+                               f"smaller learning_rate)")
 
 
 def input_size(parameters) -> int:
@@ -76,12 +87,6 @@ def _output_row(AL, name: str, what: str):
     return AL if AL.dtype.kind == "f" else AL.astype("float64")
 
 
-def _refuse_non_finite(A, name: str) -> None:
-    n_bad = int((~get_array_module(A).isfinite(A)).sum())
-    if n_bad:
-        raise InvalidDataError(f"{name} contains {n_bad} NaN or infinite value(s)")
-
-
 def check_probabilities(AL, name: str = "AL"):
     """AL : (1, m) of finite values in [0, 1]; integer and bool AL become float64."""
     AL = _output_row(AL, name, "probabilities in [0, 1]")
@@ -98,34 +103,8 @@ def check_output(AL, name: str = "AL"):
     """AL : (1, m) of finite real numbers, any values: the output gradient's formula
     is defined for all of them (the course's own test feeds ``randn(1, 2)``)."""
     AL = _output_row(AL, name, "activations (real numbers)")
-    _refuse_non_finite(AL, name)
+    check_finite(AL, name)
     return AL
-
-
-def check_targets(Y, m: int, name: str = "Y"):
-    """Y : (1, m) or (m,) of finite real numbers, returned as (1, m).
-
-    The course's formulas (cross-entropy, dZ = A - Y) are defined for any
-    real Y, and its tests feed ``randn`` and bool targets, so only what
-    leaves them undefined is refused: another shape, non-numbers, NaN, inf.
-    Bool Y becomes float64 (``1 - Y`` is an error on NumPy bools).
-    """
-    Y = as_array(Y, name, "a 2-D array of labels")
-    if Y.ndim == 1 and Y.shape[0] == m:
-        Y = Y.reshape(1, m)
-    if Y.ndim != 2 or Y.shape[0] != 1:
-        raise InvalidDataError(f"{name} must have shape (1, m) or (m,); got shape {Y.shape}")
-    if Y.shape[1] != m:
-        raise InvalidDataError(f"X has m = {m} examples (columns) but {name} has "
-                               f"{Y.shape[1]}; they must match")
-    if Y.dtype.kind not in "biuf":
-        raise InvalidDataError(f"{name} must hold real numbers (labels 0 and 1); got dtype "
-                               f"{Y.dtype}")
-    if Y.dtype.kind == "b":
-        Y = Y.astype("float64")
-    if Y.dtype.kind == "f":
-        _refuse_non_finite(Y, name)
-    return Y
 
 
 def check_w(w, n_x: int, exact_shape: bool = True):
@@ -135,9 +114,7 @@ def check_w(w, n_x: int, exact_shape: bool = True):
     if not fits or w.dtype.kind not in "biuf":
         raise InvalidDataError(f"w must be a ({n_x}, 1) column of weights, one per feature of "
                                f"X (n_x = {n_x}); got {w.dtype} {w.shape}")
-    if not bool(get_array_module(w).isfinite(w).all()):
-        raise InvalidDataError("w contains NaN or inf (did training diverge? try a smaller "
-                               "learning_rate)")
+    _refuse_diverged(w, "w")
     return w
 
 

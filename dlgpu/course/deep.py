@@ -3,10 +3,12 @@
 Caches are the course's tuples: ``linear_cache = (A_prev, W, b)``,
 ``activation_cache = Z``, ``cache = (linear_cache, activation_cache)``.
 
-Every public function checks its arguments first (:mod:`.checks`); the
-models check theirs once and then loop over the unchecked steps
-(``_forward``, ``_cost``, ``_backward``, ``_update``), which compute exactly
-what the checked ones do.  The step functions take NumPy or CuPy arrays on
+Every public function checks its arguments first (:mod:`dlgpu.validation`,
+and :mod:`.checks` for the course's own parameters and caches); the models
+check theirs once and then loop over the unchecked steps (``_forward``,
+:func:`cross_entropy_cost`, ``_backward``, :func:`gradient_descent_step`),
+which compute exactly what the checked ones do.  The planar network's loop
+uses the two public ones too.  The step functions take NumPy or CuPy arrays on
 either backend (:mod:`.placement`); the models return the active backend's.
 """
 
@@ -18,7 +20,7 @@ from ..backend import get_array_module, to_device, to_numpy
 from ..errors import InvalidDataError
 from ..initializers import initialize
 from ..losses import binary_cross_entropy
-from ..validation import check_int, check_layer_dims, check_positive_float, check_X
+from ..validation import check_int, check_layer_dims, check_positive_float, check_X, check_Y
 from .activations import BACKWARD, FORWARD, check_activation
 from .checks import (
     check_cache_shapes,
@@ -26,7 +28,6 @@ from .checks import (
     check_output,
     check_parameters,
     check_probabilities,
-    check_targets,
     input_size,
 )
 from .placement import follows_caller
@@ -111,18 +112,19 @@ def compute_cost(AL, Y, parameters=None):
     returns the same number as a 0-d array.
     """
     AL = check_probabilities(AL)
-    return _cost(AL, check_targets(Y, AL.shape[1]))
+    return cross_entropy_cost(AL, check_Y(Y, AL.shape[1], binary=False))
 
 
 @follows_caller
 def compute_cost_squeezed(AL, Y):
     """Week 4's ``compute_cost``: the cost as a 0-d array, as ``np.squeeze`` gives it."""
     AL = check_probabilities(AL)
-    cost = binary_cross_entropy(AL, check_targets(Y, AL.shape[1]))
+    cost = binary_cross_entropy(AL, check_Y(Y, AL.shape[1], binary=False))
     return get_array_module(AL).asarray(cost)
 
 
-def _cost(AL, Y):
+def cross_entropy_cost(AL, Y):
+    """:func:`compute_cost` without its checks: AL and Y already checked, as arrays."""
     return float(binary_cross_entropy(AL, Y))
 
 
@@ -156,7 +158,7 @@ def L_model_backward(AL, Y, caches):
     returned (a tuple is taken too).
     """
     AL = check_output(AL)
-    Y = check_targets(Y, AL.shape[1])
+    Y = check_Y(Y, AL.shape[1], binary=False)
     if not isinstance(caches, (list, tuple)) or not caches:
         raise TypeError(f"caches must be the non-empty list L_model_forward returns, "
                         f"got {type(caches).__name__}")
@@ -210,10 +212,11 @@ def update_parameters(params, grads, learning_rate=1.2):
         if np.shape(grads["d" + key]) != np.shape(value):
             raise InvalidDataError(f"grads['d{key}'] must have {key}'s shape "
                                    f"{np.shape(value)}, got {np.shape(grads['d' + key])}")
-    return _update(params, grads, learning_rate)
+    return gradient_descent_step(params, grads, learning_rate)
 
 
-def _update(params, grads, learning_rate):
+def gradient_descent_step(params, grads, learning_rate):
+    """:func:`update_parameters` without its checks: arguments already checked."""
     L = len(params) // 2
     parameters = {}
     for l in range(1, L + 1):
@@ -230,7 +233,7 @@ def predict(X, y, parameters):
     """
     check_parameters(parameters, finite=True)
     X = check_X(X, input_size(parameters))
-    y = check_targets(y, X.shape[1], name="y")
+    y = check_Y(y, X.shape[1], name="y", binary=False)
     X = to_device(X, "float64")
     m = X.shape[1]
     probas, _ = _forward(X, parameters)
@@ -267,7 +270,7 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
         dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
         _, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
         grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
-        parameters = _update(parameters, grads, learning_rate)
+        parameters = gradient_descent_step(parameters, grads, learning_rate)
     return parameters, costs
 
 
@@ -285,7 +288,7 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
         AL, caches = _forward(X, parameters)
         _record(i, num_iterations, AL, Y, costs, print_cost)
         grads = _backward(AL, Y, caches)
-        parameters = _update(parameters, grads, learning_rate)
+        parameters = gradient_descent_step(parameters, grads, learning_rate)
     return parameters, costs
 
 
@@ -295,7 +298,7 @@ def _check_training(X, Y, layers_dims, learning_rate, num_iterations, n_layers=N
     check_positive_float(learning_rate, "learning_rate")
     check_int(num_iterations, "num_iterations")
     X = check_X(X, dims[0])
-    return X, check_targets(Y, X.shape[1])
+    return X, check_Y(Y, X.shape[1], binary=False)
 
 
 def _record(i, num_iterations, AL, Y, costs, print_cost):

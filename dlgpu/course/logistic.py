@@ -1,6 +1,7 @@
 """Logistic regression as a neural network (course 1, week 2).
 
-Every public function checks its arguments first (:mod:`.checks`);
+Every public function checks its arguments first (:mod:`dlgpu.validation`,
+and :mod:`.checks` for w and b);
 ``optimize`` and ``model`` check theirs once and then loop over the
 unchecked ``_propagate``, which computes exactly what ``propagate`` does.
 The step functions take NumPy or CuPy arrays on either backend
@@ -13,9 +14,9 @@ import numpy as np
 
 from ..backend import get_array_module, to_device, to_numpy
 from ..losses import binary_cross_entropy
-from ..validation import check_int, check_positive_float, check_X
+from ..validation import check_int, check_positive_float, check_X, check_Y
 from .activations import sigmoid
-from .checks import check_b, check_targets, check_w
+from .checks import check_b, check_w
 from .placement import follows_caller
 
 
@@ -128,6 +129,7 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
 
 
 def _check_data(X, Y, x_name="X", y_name="Y", n_x=None):
-    """X : (n_x, m) finite numbers and Y : (1, m) labels 0/1, checked before device work."""
+    """X : (n_x, m) finite numbers and Y : (1, m) or (m,) finite targets, checked before
+    device work."""
     X = check_X(X, n_x, name=x_name)
-    return X, check_targets(Y, X.shape[1], name=y_name)
+    return X, check_Y(Y, X.shape[1], name=y_name, binary=False)

@@ -1,6 +1,7 @@
 """The one-hidden-layer tanh network of the planar-data exercise (course 1, week 3).
 
-Every public function checks its arguments first (:mod:`.checks`);
+Every public function checks its arguments first (:mod:`dlgpu.validation`,
+and :mod:`.checks` for the parameters);
 ``nn_model`` checks its own once and then loops over the unchecked steps.
 The step functions take NumPy or CuPy arrays on either backend
 (:mod:`.placement`).
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from ..backend import get_array_module, to_device
 from ..errors import InvalidDataError
-from ..validation import as_array, check_int, check_positive_float, check_X
+from ..validation import as_array, check_int, check_positive_float, check_X, check_Y
 from .activations import sigmoid, tanh
-from .checks import check_parameters, check_targets, input_size
-from .deep import _cost, _update, draw_parameters
+from .checks import check_parameters, input_size
+from .deep import cross_entropy_cost, draw_parameters, gradient_descent_step
 from .placement import follows_caller
 
 
@@ -53,7 +54,7 @@ def backward_propagation(parameters, cache, X, Y):
     """
     check_parameters(parameters, n_layers=2)
     X = check_X(X, input_size(parameters))
-    Y = check_targets(Y, X.shape[1])
+    Y = check_Y(Y, X.shape[1], binary=False)
     missing = [k for k in ("A1", "A2") if k not in cache]
     if missing:
         raise InvalidDataError(f"cache must be the dict forward_propagation returns; it "
@@ -87,16 +88,16 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, learning_rate=1.
     check_int(num_iterations, "num_iterations")
     check_positive_float(learning_rate, "learning_rate")
     X = check_X(X)
-    Y = check_targets(Y, X.shape[1])
+    Y = check_Y(Y, X.shape[1], binary=False)
     X, Y = to_device(X, "float64"), to_device(Y, "float64")
     n_x, _, n_y = layer_sizes(X, Y)
     parameters = draw_parameters([n_x, n_h, n_y], "small", seed=seed)
     for i in range(num_iterations):
         A2, cache = _forward(X, parameters)
         if print_cost and i % 1000 == 0:
-            print(f"Cost after iteration {i}: {_cost(A2, Y):f}")
+            print(f"Cost after iteration {i}: {cross_entropy_cost(A2, Y):f}")
         grads = _backward(parameters, cache, X, Y)
-        parameters = _update(parameters, grads, learning_rate)
+        parameters = gradient_descent_step(parameters, grads, learning_rate)
     return parameters
 
 

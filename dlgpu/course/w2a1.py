@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 
+from ..activations import Sigmoid
 from ..backend import get_array_module
-from .activations import apply, _sigmoid
+from .activations import apply
 from .placement import follows_caller
 
 __all__ = ["L1", "L2", "basic_sigmoid", "image2vector", "normalizeRows", "normalize_rows",
            "sigmoid", "sigmoid_derivative", "softmax"]
+
+_sigmoid = Sigmoid()
 
 
 def basic_sigmoid(x):

@@ -19,7 +19,7 @@ require("sklearn")
 
 from dlgpu.sklearn import DLClassifier
 
-from .conftest import device_work_forbidden
+from ..bad_inputs import device_work_forbidden
 
 RNG = np.random.RandomState(0)
 X_ROWS = RNG.randn(20, 3)                       # scikit-learn's layout: (n_samples, n_features)

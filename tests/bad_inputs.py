@@ -1,4 +1,6 @@
-"""Bad inputs shared by the reliability tests, and a guard against early device work.
+"""Bad inputs shared by the bad-input tests (``tests/reliability`` for DeepNN and the
+scikit-learn estimator, ``tests/course`` for the course), and a guard against early
+device work.
 
 ``BAD_X`` describes each kind of bad X once, for a network whose input
 layer takes n_x = 3 features and data of m = 4 examples: the array and a

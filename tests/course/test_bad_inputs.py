@@ -14,7 +14,7 @@ import dlgpu
 from dlgpu import InvalidDataError, course
 from dlgpu.initializers import initialize
 
-from .conftest import (
+from ..bad_inputs import (
     BAD_LAYER_DIMS,
     BAD_LEARNING_RATES,
     BAD_X,
