@@ -7,26 +7,14 @@ only where the stand-in cannot run either (no C++ compiler), and on CI
 (``CI`` set) that is a failure.
 """
 
-import os
 import sys
 
 import numpy as np
 import pytest
 
 import dlgpu
-from dlgpu.backend import probe_cupy
 
-from .cupy_standin import cupy_for_tests
-
-_cupy, CUPY_SKIP_REASON, CUPY_IS_STANDIN = cupy_for_tests(probe_cupy)
-HAS_CUPY = _cupy is not None
-#: real CuPy on a real GPU (the stand-in does not count)
-HAS_REAL_CUPY = HAS_CUPY and not CUPY_IS_STANDIN
-if not HAS_CUPY and os.environ.get("CI"):
-    raise RuntimeError(f"CI must run the CuPy cases, at least on the stand-in: {CUPY_SKIP_REASON}")
-
-needs_cupy = pytest.mark.skipif(not HAS_CUPY, reason=f"CuPy cannot run here: {CUPY_SKIP_REASON}")
-BACKENDS = ["numpy", pytest.param("cupy", marks=needs_cupy)]
+from .helpers import BACKENDS  # first: it activates the CuPy stand-in where needed
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import dlgpu
 from dlgpu import DeepNN, batching
 from dlgpu.batching import ResidentBatches, chunk_columns, epoch_plan, make_batches
 
-from .conftest import needs_cupy
+from .helpers import needs_cupy
 
 
 @pytest.mark.parametrize("m,batch_size", [(10, 3), (12, 4), (5, 8), (1, 1)])

@@ -6,7 +6,7 @@ import pytest
 import dlgpu
 from dlgpu import DeepNN, propagation
 
-from .conftest import needs_cupy
+from .helpers import needs_cupy
 
 pytestmark = needs_cupy
 RTOL = {"float64": 1e-10, "float32": 1e-5}

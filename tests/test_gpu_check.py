@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import HAS_CUPY
+from .helpers import HAS_CUPY
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not HAS_CUPY, reason="the dry run needs the CuPy stand-in")

@@ -22,8 +22,8 @@ from dlgpu.errors import BackendError
 from dlgpu import load_model
 from dlgpu.io import META_KEY, ModelFileError, save_model
 
-from .conftest import needs_cupy
-from .fuzzing import damaged_bytes
+from .helpers import needs_cupy
+from .helpers import damaged_bytes
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from dlgpu import DeepNN, InvalidDataError, NotFittedError
 from dlgpu.datasets import load_planar_dataset
 from dlgpu.plots import plot_costs, plot_decision_boundary
-from .optional import require
+from .helpers import require
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from .optional import require
+from .helpers import require
 
 require("sklearn")
 

@@ -10,8 +10,8 @@ import dlgpu
 from dlgpu import DeepNN
 from dlgpu.datasets import load_planar_dataset
 
-from .conftest import CUPY_IS_STANDIN, needs_cupy
-from .optional import require
+from .helpers import CUPY_IS_STANDIN, needs_cupy
+from .helpers import require
 
 PLANAR = dict(hidden_activation="tanh", learning_rate=1.2, init="small", seed=2)
 

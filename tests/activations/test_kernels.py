@@ -7,8 +7,8 @@ from dlgpu.activations import ACTIVATIONS, get_activation
 from dlgpu.activations import all_cuda_sources
 from dlgpu.activations.kernels import KINDS, render_cuda_source
 
-from ..conftest import needs_cupy
-from ..optional import unavailable
+from ..helpers import needs_cupy
+from ..helpers import unavailable
 
 try:
     _LIB = nvrtc.load_nvrtc()

@@ -7,7 +7,7 @@ import dlgpu
 from dlgpu.batching import make_batches
 from dlgpu.backend.cuda import free_device_bytes, out_of_memory_kind
 
-from ..conftest import needs_cupy
+from ..helpers import needs_cupy
 
 MiB = 2**20
 

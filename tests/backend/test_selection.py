@@ -14,7 +14,7 @@ import dlgpu
 from dlgpu import backend
 from dlgpu.errors import BackendError, BackendFallbackWarning
 
-from ..conftest import HAS_REAL_CUPY, needs_cupy
+from ..helpers import HAS_REAL_CUPY, needs_cupy
 
 
 @pytest.fixture

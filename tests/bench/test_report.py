@@ -24,7 +24,7 @@ from dlgpu.bench.tables import (
     network,
 )
 
-from ..optional import require
+from ..helpers import require
 
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -15,7 +15,7 @@ import pytest
 from dlgpu.bench import machine, report, sections, steps
 from dlgpu.bench.results import LOAD_KEY, SKIPPED_KEY, load
 
-from ..optional import require
+from ..helpers import require
 
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
 GPU = {"name": "NVIDIA H200", "compute_capability": "90", "memory_gib": 139.8,

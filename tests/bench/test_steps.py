@@ -6,7 +6,7 @@ import pytest
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step
-from ..optional import require
+from ..helpers import require
 
 PEERS = {"torch": "torch", "sklearn": "sklearn"}
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}

@@ -6,7 +6,7 @@ import pytest
 import dlgpu
 from dlgpu import DeepNN, course
 from dlgpu.datasets import flatten_images, load_cat_dataset
-from ..optional import require
+from ..helpers import require
 
 
 def _numerical(f, x, eps=1e-6):

@@ -6,7 +6,7 @@ import pytest
 from dlgpu.course import notebook, w2a2, w3a1, w4a2
 from dlgpu.datasets import load_planar_dataset
 
-from ..optional import require
+from ..helpers import require
 from .test_api import _write_cat_files
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from dlgpu import InvalidDataError
 from dlgpu.datasets import flatten_images, load_cat_dataset
-from ..optional import require
+from ..helpers import require
 
 
 def _write_cat_file(h5py, path, split, m, seed):

@@ -7,7 +7,7 @@ import pytest
 
 from dlgpu.datasets import load_extra_datasets, rows_to_columns
 
-from ..optional import require
+from ..helpers import require
 
 
 def test_five_datasets_in_rows_that_turn_into_columns():

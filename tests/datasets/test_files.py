@@ -5,7 +5,7 @@ import pytest
 
 from dlgpu import InvalidDataError
 from dlgpu.datasets import load_csv, load_file, load_h5, load_npz
-from ..optional import require
+from ..helpers import require
 
 RNG = np.random.RandomState(0)
 X_COLUMNS = RNG.randn(3, 5)                     # (n_x, m)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlgpu.datasets import load_breast_cancer, load_digits
-from ..optional import require
+from ..helpers import require
 
 
 def test_breast_cancer_in_columns():

@@ -17,7 +17,7 @@ import pytest
 import dlgpu
 from dlgpu import distributed
 
-from ..conftest import CUPY_IS_STANDIN, needs_cupy
+from ..helpers import CUPY_IS_STANDIN, needs_cupy
 from .ranks import DIMS, data
 
 # No mpiexec needed: MPI.COMM_WORLD of a process started without one is a world of 1.

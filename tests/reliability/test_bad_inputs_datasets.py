@@ -27,7 +27,7 @@ from dlgpu.datasets import (
     standardize,
     train_test_split,
 )
-from ..optional import require
+from ..helpers import require
 
 X = np.random.RandomState(0).randn(3, 5)
 Y = np.array([[0, 1, 1, 0, 1]])

@@ -13,7 +13,7 @@ input named with the message a user sees, and raised before any training.
 import numpy as np
 import pytest
 
-from ..optional import require
+from ..helpers import require
 
 require("sklearn")
 
