@@ -13,7 +13,7 @@ import numpy as np
 
 import dlgpu
 from dlgpu import batching
-from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
+from dlgpu.batching import chunk_columns, epoch_plan, make_batches
 from dlgpu.bench.suite.conftest import cupy_for
 from dlgpu.bench.suite.test_bench_streaming import *  # noqa: F403
 from dlgpu.bench.suite.test_bench_streaming import BATCH, FULL, M, N_X
@@ -55,12 +55,9 @@ def test_memmap_and_resident_take_turns(request, benchmark, host_data, monkeypat
     dlgpu.set_backend("cupy" if cupy is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     X_map = np.load(path, mmap_mode="r")
-    if xp is np:
-        sources = {"resident": ResidentBatches(X, Y, "float32"),
-                   "memmap": ResidentBatches(X_map, Y, "float32")}
-    else:
-        sources = {"resident": ResidentBatches(xp.asarray(X), xp.asarray(Y), "float32"),
-                   "memmap": StreamedBatches(X_map, Y, "float32", BATCH)}
+    # As fit gathers them: X uploaded once, and the map read in place on NumPy, streamed to a GPU
+    sources = {"resident": make_batches(X, Y, "float32", xp, BATCH, stream=False),
+               "memmap": make_batches(X_map, Y, "float32", xp, BATCH, stream=True)}
     plan = epoch_plan(M, BATCH, np.random.default_rng(0), chunk_columns(N_X, M, BATCH))
     requested = []
     read = batching.read_columns

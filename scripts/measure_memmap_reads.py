@@ -61,9 +61,11 @@ def drop(A, path) -> None:
 
 
 def count_pages(A, offset):
-    """Wrap batching's readers so that they add up the pages of A they touch; returns the tally."""
+    """Wrap batching's readers of host arrays (a batch gathered straight from its array,
+    a window of columns read into a buffer) so that they add up the pages of A they
+    touch; returns the tally."""
     tally = {"pages": 0}
-    gather, read = batching._gather, batching.read_columns
+    gather, read = batching.HostColumns.gather, batching.read_columns
 
     def pages(B, columns):
         if B.base is not None and np.shares_memory(B, A):
@@ -71,15 +73,16 @@ def count_pages(A, offset):
             position = (np.arange(rows)[:, None] * m + np.asarray(columns)[None, :]) * B.itemsize
             tally["pages"] += len(np.unique((offset + position) // 4096))
 
-    def counted_gather(out, B, columns):
-        pages(B, columns)
-        return gather(out, B, columns)
+    def counted_gather(host, out, columns, window):
+        if window is None or not host.mapped:  # gathered from the array, not a buffer
+            pages(host.A, columns)
+        return gather(host, out, columns, window)
 
     def counted_read(B, lo, hi, out):
         pages(B, np.arange(lo, hi))
         return read(B, lo, hi, out)
 
-    batching._gather, batching.read_columns = counted_gather, counted_read
+    batching.HostColumns.gather, batching.read_columns = counted_gather, counted_read
     return tally, (gather, read)
 
 
@@ -129,7 +132,7 @@ def main(argv=None) -> int:
         try:
             epoch(A, Y, plan, path, False, "now" in name)
         finally:
-            batching._gather, batching.read_columns = originals
+            batching.HostColumns.gather, batching.read_columns = originals
         row.append(tally["pages"] * 4096 * scale / size)
         for advice, every_batch in ((mmap.MADV_NORMAL, True), (mmap.MADV_RANDOM, True),
                                     (mmap.MADV_NORMAL, False)):

@@ -1,4 +1,16 @@
-"""Benchmarks of dlgpu against its peers and against the hardware's own limits.
+"""Benchmarks of dlgpu against its peers and against the hardware's own limits,
+and ``dlgpu bench``, the command that runs them and writes the report.
+
+What it may import: dlgpu's public API and its documented internal modules
+(:mod:`dlgpu.backend`, :mod:`dlgpu.backend.cuda`, :mod:`dlgpu.propagation`,
+:mod:`dlgpu.training`, :mod:`dlgpu.batching`, ...), never a private name of
+them, and the optional packages a benchmark needs (pytest, pytest-benchmark,
+matplotlib, scikit-learn, PyTorch; ``dlgpu[bench]``), imported where used.
+Nothing in the library imports it, but for ``dlgpu bench`` in :mod:`dlgpu.cli`,
+which imports :mod:`dlgpu.bench.report` when that command runs.  Nor does it
+import the tests: the tests' CuPy stand-in reaches the suite only in a
+checkout's untimed test session (the root ``conftest.py``).
+
 
 * :mod:`~dlgpu.bench.counts`: FLOPs and bytes moved by a training step or an
   activation call, for a shape, a batch size m and a dtype.

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..backend.cuda import free_cached_blocks
 from .timing import seconds_per_call, synchronizer
 
 MiB = 2 ** 20
@@ -85,12 +86,12 @@ def measure_ceilings(xp, dtype, size: str = "standard") -> Ceilings:
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     dtype = np.dtype(dtype).name
-    n, nbytes, repeats = SIZES[size][_device(xp)]
+    device = _device(xp)
+    n, nbytes, repeats = SIZES[size][device]
     ceilings = Ceilings(
-        backend="numpy" if xp is np else "cupy", dtype=dtype,
+        backend="numpy" if device == "cpu" else "cupy", dtype=dtype,
         gemm_flops_per_s=measure_gemm_rate(xp, dtype, n, repeats),
         bandwidth_bytes_per_s=measure_bandwidth(xp, dtype, nbytes, repeats),
         gemm_n=n, copy_bytes=2 * nbytes)
-    if xp is not np:
-        xp.get_default_memory_pool().free_all_blocks()
+    free_cached_blocks(xp)
     return ceilings

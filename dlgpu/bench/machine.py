@@ -1,7 +1,7 @@
 """What the numbers were measured on: CPU, BLAS, GPU, drivers, library versions.
 
 :func:`describe` is stored in each pytest-benchmark JSON (``machine_info["dlgpu"]``,
-through the hook in ``benchmarks/conftest.py``) and printed at the top of the
+through the hook in :mod:`dlgpu.bench.suite.conftest`) and printed at the top of the
 report.  Nothing here imports PyTorch or scikit-learn: their versions are
 read from the installed package metadata.
 """

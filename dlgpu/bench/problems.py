@@ -8,10 +8,6 @@ import numpy as np
 
 from ..initializers import initialize
 
-#: the architecture every implementation builds for a problem
-HIDDEN_ACTIVATION = "relu"
-OUTPUT_ACTIVATION = "sigmoid"
-
 
 @dataclass
 class Problem:

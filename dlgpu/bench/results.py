@@ -1,7 +1,7 @@
 """pytest-benchmark JSON files read back as :class:`Result` records.
 
 Only benchmarks whose ``extra_info`` carries a dlgpu ``kind`` (``activation``,
-``step``, ``run`` or ``interleaved``, written by ``benchmarks/``) become results;
+``step``, ``run`` or ``interleaved``, written by :mod:`dlgpu.bench.suite`) become results;
 an ``interleaved`` result holds the medians of several implementations that
 took turns (``extra_info["interleaved"]``), and its own median is dlgpu's.  The names of
 any others are kept so the report can list them.  When the same benchmark is
@@ -17,11 +17,12 @@ from pathlib import Path
 from .roofline import derived_metrics
 
 KINDS = ("activation", "step", "run", "interleaved")
+#: the implementations the suite measures, in the order of its cases and of the tables
 IMPLEMENTATIONS = ("dlgpu", "course", "torch", "sklearn")
 LABELS = {"dlgpu": "dlgpu", "course": "course", "torch": "PyTorch", "sklearn": "scikit-learn",
           "products": "matrix products alone"}
 DEVICES = ("cpu", "gpu")
-#: the keys ``benchmarks/conftest.py`` adds to the JSON file
+#: the keys :mod:`dlgpu.bench.suite.conftest` adds to the JSON file
 LOAD_KEY, SKIPPED_KEY = "dlgpu_load", "dlgpu_skipped"
 _REQUIRED = ("kind", "impl", "device", "dtype", "flops", "bytes", "examples",
              "gemm_flops_per_s", "bandwidth_bytes_per_s")

@@ -35,9 +35,8 @@ import numpy as np
 from .. import backend
 from .machine import cupy_tf32
 from .problems import Problem
+from .results import IMPLEMENTATIONS
 from .timing import synchronizer
-
-IMPLEMENTATIONS = ("dlgpu", "course", "torch", "sklearn")
 
 
 class Unavailable(RuntimeError):
@@ -63,19 +62,21 @@ def check_device(device: str) -> None:
                          f"{backend.get_backend()!r}")
 
 
-def _host(parameters: dict) -> dict:
-    return {key: backend.to_numpy(value) for key, value in parameters.items()}
-
-
-def dlgpu_step(problem: Problem, device: str) -> Step:
-    """dlgpu's own step, on the active backend (which must be ``device``'s)."""
-    from .. import propagation
+def _model_and_data(problem: Problem, device: str):
+    """A dlgpu model of the problem's shape on the active backend (``device``'s), and X, Y there."""
     from ..model import DeepNN
 
     check_device(device)
     model = DeepNN(problem.layer_dims, learning_rate=problem.learning_rate,
                    dtype=problem.dtype).initialize_parameters()
-    X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
+    return model, backend.to_device(problem.X), backend.to_device(problem.Y)
+
+
+def dlgpu_step(problem: Problem, device: str) -> Step:
+    """dlgpu's own step, on the active backend (which must be ``device``'s)."""
+    from .. import propagation
+
+    model, X, Y = _model_and_data(problem, device)
     parameters = model.parameters_
 
     def run() -> None:
@@ -83,7 +84,8 @@ def dlgpu_step(problem: Problem, device: str) -> Step:
         grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
         propagation.update_parameters_(parameters, grads, problem.learning_rate)
 
-    return Step(run, synchronizer(device), lambda: _host(parameters), problem.dtype)
+    return Step(run, synchronizer(device), lambda: backend.map_arrays(parameters, backend.to_numpy),
+                problem.dtype)
 
 
 def course_step(problem: Problem, device: str) -> Step:
@@ -92,7 +94,7 @@ def course_step(problem: Problem, device: str) -> Step:
 
     check_device(device)
     X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
-    state = {"parameters": {k: backend.to_device(v) for k, v in problem.parameters.items()}}
+    state = {"parameters": backend.map_arrays(problem.parameters, backend.to_device)}
 
     def run() -> None:
         AL, caches = course.L_model_forward(X, state["parameters"])
@@ -100,7 +102,8 @@ def course_step(problem: Problem, device: str) -> Step:
         state["parameters"] = course.update_parameters(state["parameters"], grads,
                                                        problem.learning_rate)
 
-    return Step(run, synchronizer(device), lambda: _host(state["parameters"]), problem.dtype)
+    return Step(run, synchronizer(device),
+                lambda: backend.map_arrays(state["parameters"], backend.to_numpy), problem.dtype)
 
 
 def torch_network(problem: Problem, torch_device: str):
@@ -247,12 +250,7 @@ def products_step(problem: Problem, device: str) -> Step:
     no step can take less time: what a step takes beyond this is its
     elementwise work and overheads.  ``run`` changes no parameter.
     """
-    from ..model import DeepNN
-
-    check_device(device)
-    model = DeepNN(problem.layer_dims, learning_rate=problem.learning_rate,
-                   dtype=problem.dtype).initialize_parameters()
-    X, Y = backend.to_device(problem.X), backend.to_device(problem.Y)
+    model, X, Y = _model_and_data(problem, device)
     products = step_products(model.parameters_, X, Y, model.hidden, model.output)
     xp = backend.get_array_module(X)
 
@@ -260,7 +258,8 @@ def products_step(problem: Problem, device: str) -> Step:
         for a, b in products:
             xp.matmul(a, b)  # a fresh output, as in the step
 
-    return Step(run, synchronizer(device), lambda: _host(model.parameters_), problem.dtype)
+    return Step(run, synchronizer(device),
+                lambda: backend.map_arrays(model.parameters_, backend.to_numpy), problem.dtype)
 
 
 BUILDERS = {"dlgpu": dlgpu_step, "course": course_step, "torch": torch_step,

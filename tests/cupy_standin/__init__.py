@@ -17,8 +17,8 @@ asynchrony (computations complete before they return; only copies to the
 device and NCCL collectives are queued, see :class:`.cuda.Stream`). The GPU
 path stays unverified until it runs on a GPU.
 
-The device is a NumPy array behind a wrapper; ``tests/conftest.py`` and
-``benchmarks/conftest.py`` put this module in ``sys.modules["cupy"]`` only
+The device is a NumPy array behind a wrapper; ``tests/conftest.py`` and the
+checkout's root ``conftest.py`` put this module in ``sys.modules["cupy"]`` only
 when real CuPy cannot run (see :func:`activate`).  Each rule cites the CuPy
 source file it follows (CuPy's GitHub repository, main branch, 2026).
 """

@@ -17,11 +17,11 @@ import functools
 import sys
 from collections import Counter
 
-import numpy as np
 import pytest
 
 import dlgpu
 from dlgpu.backend import probe_cupy
+from dlgpu.backend.cuda import free_cached_blocks
 from dlgpu.bench import load, machine
 from dlgpu.bench.ceilings import measure_ceilings
 from dlgpu.bench.results import LOAD_KEY, SKIPPED_KEY
@@ -48,14 +48,14 @@ def _timed(config) -> bool:
 def cupy_for(config):
     """``(cupy, None)`` for the CuPy cases, or ``(None, why they skip)``; probed once.
 
-    Probed when first needed, not at import, so that the source tree's
-    ``benchmarks/conftest.py`` can first put the tests' CuPy stand-in in place
-    for an untimed run.  A stand-in (a module marked ``__cupy_standin__``) is
-    never timed.
+    Probed when first needed, not at import, so that a checkout's test
+    session (its root ``conftest.py``) can first put the tests' CuPy stand-in
+    in place for an untimed run.  A stand-in (a module marked
+    ``__cupy_standin__``) is never timed.
     """
     if _session["cupy"] is None:
         cupy, reason = probe_cupy()
-        if cupy is not None and getattr(cupy, "__cupy_standin__", False) and _timed(config):
+        if cupy is not None and is_standin(cupy) and _timed(config):
             cupy, reason = None, "a test stand-in for CuPy is active, and it is never timed"
         _session["cupy"] = (cupy, reason and reason.split(";")[0])
     return _session["cupy"]
@@ -100,7 +100,7 @@ def backend_name(request):
     dlgpu.set_backend(request.param)
     yield request.param
     if request.param == "cupy":
-        dlgpu.backend.get_backend_module().get_default_memory_pool().free_all_blocks()
+        free_cached_blocks(dlgpu.backend.get_backend_module())
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -121,25 +121,22 @@ class SessionCeilings:
 
     def __init__(self):
         self.measured = {}
+        self.modules = {}  # the array module each (backend, dtype) was measured with
         self.records = []  # (key, extra_info) of each timed result
 
-    @staticmethod
-    def _measure(key):
-        backend_name, dtype = key
-        xp = np if backend_name == "numpy" else sys.modules["cupy"]
-        return measure_ceilings(xp, dtype, CEILING_SIZE)
-
     def record(self, extra_info):
-        """Add the ceilings and the figures derived from them to a result's extra_info."""
+        """Add the ceilings and the figures derived from them to a result's extra_info;
+        a result is recorded while its backend is active."""
         key = (extra_info["backend"], extra_info["dtype"])
         if key not in self.measured:
-            self.measured[key] = self._measure(key)
+            self.modules[key] = dlgpu.backend.get_backend_module()
+            self.measured[key] = measure_ceilings(self.modules[key], key[1], CEILING_SIZE)
         self.records.append((key, extra_info))
         _add_figures(extra_info, self.measured[key])
 
     def remeasure(self):
         for key, first in self.measured.items():
-            again = self._measure(key)
+            again = measure_ceilings(self.modules[key], key[1], CEILING_SIZE)
             self.measured[key] = dataclasses.replace(
                 first, gemm_flops_per_s=max(first.gemm_flops_per_s, again.gemm_flops_per_s),
                 bandwidth_bytes_per_s=max(first.bandwidth_bytes_per_s,

@@ -55,4 +55,3 @@ LARGE = [
 ]
 STEP_SHAPES = [CAT, SMALL, CPU_TARGET] + (LARGE if FULL else [])
 RUN_SHAPES = [CAT, SMALL] + ([CPU_TARGET, *LARGE] if FULL else [])
-IMPLEMENTATIONS = ["dlgpu", "course", "torch", "sklearn"]

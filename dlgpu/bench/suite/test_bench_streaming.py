@@ -22,8 +22,8 @@ import pytest
 
 import dlgpu
 from dlgpu import DeepNN
-from dlgpu.batching import ResidentBatches, StreamedBatches, chunk_columns, epoch_plan
-from dlgpu.training import step as _step
+from dlgpu.batching import StreamedBatches, chunk_columns, epoch_plan, make_batches
+from dlgpu.training import step
 
 from .conftest import cupy_for, skip_without_cupy
 
@@ -52,11 +52,10 @@ def test_epoch_from_host_data(request, benchmark, host_data, mode):
     dlgpu.set_backend("cupy" if cupy is not None else "numpy")  # the GPU whenever there is one
     xp = dlgpu.backend.get_backend_module()
     model = DeepNN([N_X, *HIDDEN, 1], learning_rate=1e-3).initialize_parameters()
-    if mode == "resident":
-        source = ResidentBatches(xp.asarray(X), xp.asarray(Y), "float32")
-    elif mode == "memmap":
-        source = ResidentBatches(np.load(path, mmap_mode="r"), Y, "float32") if xp is np \
-            else StreamedBatches(np.load(path, mmap_mode="r"), Y, "float32", BATCH)
+    if mode == "resident":  # uploaded once, as fit does
+        source = make_batches(X, Y, "float32", xp, BATCH, stream=False)
+    elif mode == "memmap":  # read in place on NumPy, streamed to a GPU, as fit does
+        source = make_batches(np.load(path, mmap_mode="r"), Y, "float32", xp, BATCH, stream=True)
     else:
         source = StreamedBatches(X, Y, "float32", BATCH, overlap=mode != "serial")
     plan = epoch_plan(M, BATCH, np.random.default_rng(0), chunk_columns(N_X, M, BATCH))  # as fit
@@ -64,7 +63,7 @@ def test_epoch_from_host_data(request, benchmark, host_data, mode):
     def epoch():
         for Xb, Yb in source(plan):
             if mode != "copy_only":
-                _step(model, Xb, Yb)
+                step(model, Xb, Yb)
         dlgpu.synchronize()
 
     epoch()  # warm-up outside the timed region: kernels, cuBLAS handle, pinned buffers

@@ -9,6 +9,7 @@ import dlgpu
 
 from dlgpu.bench.counts import step_bytes, step_flops
 from dlgpu.bench.problems import make_problem
+from dlgpu.bench.results import IMPLEMENTATIONS
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step, products_step
 from dlgpu.bench.timing import RoundRobin, median_seconds, plan_rounds
@@ -17,7 +18,6 @@ from .conftest import device_name, is_standin, measure
 from .matrix import (
     CPU_RUN_MAX_FLOPS,
     CPU_TARGET,
-    IMPLEMENTATIONS,
     RUN_ITERATIONS,
     RUN_SHAPES,
     SIDE_BY_SIDE_SECONDS,
