@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from dlgpu import InvalidDataError
 from dlgpu.datasets import load_cat_dataset, load_csv, load_file, load_h5, load_npz
 
-from ..helpers import damaged_bytes
-from ..helpers import require
+from ..helpers import damaged_bytes, require
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,7 @@ import pytest
 import dlgpu
 from dlgpu.cli import main
 
-from .helpers import require
+from ..helpers import require
 
 
 def _dlgpu(*args, cwd=None):

@@ -13,13 +13,13 @@ input named with the message a user sees, and raised before any training.
 import numpy as np
 import pytest
 
-from ..helpers import require
+from .helpers import require
 
 require("sklearn")
 
 from dlgpu.sklearn import DLClassifier
 
-from ..bad_inputs import device_work_forbidden
+from .bad_inputs import device_work_forbidden
 
 RNG = np.random.RandomState(0)
 X_ROWS = RNG.randn(20, 3)                       # scikit-learn's layout: (n_samples, n_features)

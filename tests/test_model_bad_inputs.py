@@ -16,7 +16,7 @@ import dlgpu
 from dlgpu import DeepNN, InvalidDataError
 from dlgpu.validation import check_X
 
-from ..bad_inputs import (
+from .bad_inputs import (
     BAD_LAYER_DIMS,
     BAD_LEARNING_RATES,
     BAD_X,
