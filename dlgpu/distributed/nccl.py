@@ -6,7 +6,9 @@ and ``bcast`` on raw device pointers and a stream pointer) without a GPU to
 run it on; the tests run it with one rank on the test suite's CuPy
 stand-in, whose NCCL checks the pointers, counts, datatypes and streams.
 
-Rank 0 draws NCCL's unique id and MPI broadcasts it; every rank then joins
+Rank 0 draws NCCL's unique id (``bytes`` since CuPy 14, a tuple of ints
+before; it goes over MPI as a pickled object either way) and every rank gets
+it from an MPI allgather; every rank then joins
 the NCCL communicator.  Each collective runs on a stream of its own, ordered
 after the work already queued on the current stream (an event), and the
 current stream waits for it in turn: nothing blocks the host.  NumPy

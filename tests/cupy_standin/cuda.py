@@ -59,22 +59,13 @@ class MemoryPool:
     def used_bytes(self) -> int:
         return self._used
 
-    def free_bytes(self) -> int:
-        return self._cached
-
     def total_bytes(self) -> int:
         return self._used + self._cached
 
     def get_limit(self) -> int:
         return self._limit
 
-    def set_limit(self, size=None, fraction=None):
-        if size is not None and fraction is not None:
-            raise ValueError("size and fraction cannot be specified at the same time")
-        if fraction is not None:
-            if not 0 <= fraction <= 1:
-                raise ValueError(f"memory limit fraction out of range: {fraction}")
-            size = fraction * DEVICE_BYTES
+    def set_limit(self, size=None):
         self._limit = int(size or 0)
 
     def free_all_blocks(self, stream=None):
@@ -284,10 +275,6 @@ class Stream:
     def __exit__(self, *exc):
         _current.pop()
 
-    def use(self):
-        _current[:] = [self]
-        return self
-
     def issue(self, work):
         """Queue ``work`` (a host-to-device copy); it runs after what this stream waits for."""
         waits, self._waits = self._waits, []
@@ -326,11 +313,6 @@ class Stream:
             raise TypeError(f"event must be a cupy.cuda.Event, got {type(event).__name__}")
         if event._point is not None:
             self._waits.append(event._point)
-
-    def record(self, event=None):
-        event = event or Event()
-        event.record(self)
-        return event
 
     @property
     def done(self) -> bool:
@@ -382,12 +364,6 @@ class Device:
 
     def synchronize(self):
         synchronize_all()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
 
 
 def _get_device_properties(device: int) -> dict:

@@ -81,13 +81,12 @@ class _Param:
         words = text.split()
         if len(words) < 2:
             raise Exception(f"Syntax error: {text}")
-        if words[:-2]:
+        # dlgpu's kernels take type placeholders only (``T x``): no ``raw``, no fixed dtype
+        if words[:-2] or len(words[-2]) != 1:
             raise NotImplementedError(
-                f"the CuPy stand-in does not support {' '.join(words[:-2])!r} parameters")
-        kind, self.name = words[-2:]
+                f"the CuPy stand-in supports only placeholder parameters (T x), not {text!r}")
+        self.ctype, self.name = words[-2:]
         self.is_const = is_const
-        # a one-letter type is a placeholder; anything else names a dtype
-        self.ctype, self.dtype = (kind, None) if len(kind) == 1 else (None, np.dtype(kind))
 
 
 def _params(text: str, is_const: bool) -> list[_Param]:
@@ -157,7 +156,7 @@ def render(params: list[_Param], scalars: set[str], type_map: dict[str, np.dtype
                        for name, dtype in sorted(type_map.items()))
     binds = []
     for k, p in enumerate(params):
-        ctype = p.ctype or _CTYPES[p.dtype]
+        ctype = p.ctype
         if p.name in scalars:
             binds.append(f"const {ctype} {p.name} = *(const {ctype}*)_args[{k}];")
         elif p.is_const:
@@ -235,7 +234,7 @@ class ElementwiseKernel:
                 if a.shape != shape:
                     raise ValueError("Out shape is mismatched")
         else:
-            out_args = [_new(np.empty(shape, self._dtype(p, type_map)))
+            out_args = [_new(np.empty(shape, type_map[p.ctype]))
                         for p in self.out_params]
         if math.prod(shape) > 0:
             self._launch(in_args + out_args, type_map, shape)
@@ -245,10 +244,6 @@ class ElementwiseKernel:
             return out_args[0]
         return tuple(out_args)
 
-    @staticmethod
-    def _dtype(p: _Param, type_map) -> np.dtype:
-        return p.dtype if p.dtype is not None else type_map[p.ctype]
-
     def _decide_types(self, in_args, out_args) -> dict[str, np.dtype]:
         """_kernel.pyx _decide_params_type_core: outputs first, then inputs."""
         type_map: dict[str, np.dtype] = {}
@@ -256,16 +251,13 @@ class ElementwiseKernel:
             for p, a in zip(params, given):
                 if not isinstance(a, ndarray):
                     continue
-                if p.dtype is not None:
-                    if a.dtype != p.dtype:
-                        raise TypeError(f"Type is mismatched. {p.name} {a.dtype} {p.dtype}")
-                elif p.ctype in type_map and type_map[p.ctype] != a.dtype:
+                if p.ctype in type_map and type_map[p.ctype] != a.dtype:
                     raise TypeError(f"Type is mismatched. {p.name} {a.dtype} "
                                     f"{type_map[p.ctype]} {p.ctype}")
                 else:
                     type_map.setdefault(p.ctype, a.dtype)
         for p in self.in_params + self.out_params:
-            if p.dtype is None and p.ctype not in type_map:
+            if p.ctype not in type_map:
                 raise TypeError(f"the type of {p.ctype} (parameter {p.name}) is not "
                                 "decided by any array argument")
         return type_map
@@ -286,7 +278,7 @@ class ElementwiseKernel:
                 pointers.append(a._data.ctypes.data)
                 strides.extend(_broadcast_strides(a._data, full))
             else:
-                value = np.array(a, dtype=self._dtype(p, type_map))  # CScalar.apply_dtype
+                value = np.array(a, dtype=type_map[p.ctype])  # CScalar.apply_dtype
                 keep.append(value)
                 pointers.append(value.ctypes.data)
                 strides.extend([0] * ndim)

@@ -1,8 +1,9 @@
 """The stand-in's ``cupy.cuda.nccl``: one rank, NCCL's calls on raw device pointers.
 
-As in cupy_backends/cuda/libs/nccl.pyx (re-exported by cupy/cuda/nccl.py):
-``get_unique_id()`` returns a tuple of 128 ints (``ncclUniqueId``'s chars);
-``NcclCommunicator(ndev, commId, rank)`` takes that tuple;
+As in cupy_backends/cuda/libs/nccl.pyx of CuPy 14 (v14.0.0 to v14.2.0; re-exported
+by cupy/cuda/nccl.py): ``get_unique_id()`` returns ``bytes``, the 128 bytes of
+``ncclUniqueId.internal`` (CuPy 13 returned a tuple of 128 ints);
+``NcclCommunicator(ndev, commId, rank)`` takes those bytes (``bytes commId``);
 ``allReduce(sendbuf, recvbuf, count, datatype, op, stream)`` and
 ``bcast(buff, count, datatype, root, stream)`` take ints: device addresses
 (``ndarray.data.ptr``), an element count, nccl.h's datatype and op numbers
@@ -35,7 +36,7 @@ from the kernel or the next synchronization):
 from __future__ import annotations
 
 import operator
-import random
+import os
 import types
 
 import numpy as np
@@ -65,9 +66,9 @@ class NcclError(RuntimeError):
 NcclError.__module__ = "cupy_backends.cuda.libs.nccl"
 
 
-def get_unique_id() -> tuple:
-    # nccl.pyx: ``<char>`` of each byte, so signed
-    return tuple(random.randrange(-128, 128) for _ in range(NCCL_UNIQUE_ID_BYTES))
+def get_unique_id() -> bytes:
+    # nccl.pyx (CuPy 14): ``return uniqueId.internal[:NCCL_UNIQUE_ID_BYTES]``, bytes
+    return os.urandom(NCCL_UNIQUE_ID_BYTES)
 
 
 class NcclCommunicator:
@@ -75,10 +76,11 @@ class NcclCommunicator:
 
     def __init__(self, ndev, commId, rank):
         ndev, rank = operator.index(ndev), operator.index(rank)
-        if not isinstance(commId, tuple):  # nccl.pyx: ``tuple commId``
-            raise TypeError(f"Argument 'commId' has incorrect type (expected tuple, "
+        if not isinstance(commId, bytes):  # nccl.pyx (CuPy 14): ``bytes commId``
+            raise TypeError(f"Argument 'commId' has incorrect type (expected bytes, "
                             f"got {type(commId).__name__})")
-        assert len(commId) == NCCL_UNIQUE_ID_BYTES
+        if len(commId) != NCCL_UNIQUE_ID_BYTES:  # nccl.pyx (CuPy 14), NcclCommunicator.__init__
+            raise ValueError(f"commId length {len(commId)} != {NCCL_UNIQUE_ID_BYTES}.")
         if not 0 <= rank < ndev:
             raise NcclError(INVALID_ARGUMENT)
         if ndev != 1:

@@ -22,11 +22,12 @@ def stream():
     return cupy.cuda.Stream(non_blocking=True)
 
 
-def test_unique_id_is_128_chars_and_one_rank_joins():
-    unique_id = nccl.get_unique_id()
-    assert isinstance(unique_id, tuple) and len(unique_id) == 128
-    assert all(-128 <= c < 128 for c in unique_id)
-    with pytest.raises(AssertionError):
+def test_unique_id_is_128_bytes_and_one_rank_joins():
+    unique_id = nccl.get_unique_id()  # CuPy 14: bytes (CuPy 13: a tuple of ints)
+    assert type(unique_id) is bytes and len(unique_id) == 128
+    with pytest.raises(TypeError, match="expected bytes, got tuple"):
+        nccl.NcclCommunicator(1, tuple(unique_id), 0)
+    with pytest.raises(ValueError, match="commId length 64 != 128"):
         nccl.NcclCommunicator(1, unique_id[:64], 0)
     with pytest.raises(nccl.NcclError, match=INVALID):
         nccl.NcclCommunicator(1, unique_id, 1)
