@@ -7,7 +7,7 @@ import numpy as np
 import dlgpu
 from dlgpu.cli import main
 
-from .conftest import launch, needs_mpi
+from .jobs import launch, needs_mpi
 
 pytestmark = needs_mpi
 

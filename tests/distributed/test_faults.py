@@ -10,7 +10,7 @@ import pytest
 
 import dlgpu
 
-from .conftest import needs_mpi, run_scenario
+from .jobs import needs_mpi, run_scenario
 
 pytestmark = needs_mpi
 

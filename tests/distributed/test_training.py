@@ -8,7 +8,7 @@ import pytest
 import dlgpu
 from dlgpu.callbacks import EarlyStopping
 
-from .conftest import needs_mpi, run_scenario
+from .jobs import needs_mpi, run_scenario
 from .ranks import DIMS, data
 
 pytestmark = needs_mpi

@@ -1,4 +1,4 @@
-"""Launching P ranks of ``ranks.py`` under ``mpiexec``, with a hang guard."""
+"""Launching P ranks of ``ranks.py`` under ``mpiexec``, with a hang guard (helpers, not fixtures)."""
 
 from __future__ import annotations
 
