@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from ..helpers import ON_CI
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("ranks.py")
 #: generous: a job that is not over by then is hanging, not slow
 HANG_GUARD_S = 60
+#: a broken MPI library can hang the process importing it
+MPI_IMPORT_GUARD_S = 20
 
 
 def _mpiexec() -> str | None:
@@ -23,17 +27,35 @@ def _mpiexec() -> str | None:
     return str(beside) if beside.exists() else shutil.which("mpiexec")
 
 
-def _missing() -> str | None:
+def _mpi_import_problem() -> str | None:
+    """Why ``from mpi4py import MPI`` fails here (mpi4py without an MPI runtime, say), or
+    None; tried in a subprocess, since a broken MPI library can hang or crash its process."""
     if importlib.util.find_spec("mpi4py") is None:
         return "mpi4py is not installed; pip install 'dlgpu[mpi]'"
+    try:
+        done = subprocess.run([sys.executable, "-c", "from mpi4py import MPI"],
+                              capture_output=True, text=True, timeout=MPI_IMPORT_GUARD_S)
+    except subprocess.TimeoutExpired:
+        return f"`from mpi4py import MPI` still running after {MPI_IMPORT_GUARD_S} s"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return f"`from mpi4py import MPI` fails (no MPI runtime?): {last}"
+    return None
+
+
+def _missing() -> str | None:
+    if MPI_IMPORT_PROBLEM is not None:
+        return MPI_IMPORT_PROBLEM
     if _mpiexec() is None:
         return "mpiexec is not installed; pip install mpich"
     return None
 
 
+MPI_IMPORT_PROBLEM = _mpi_import_problem()
 MISSING = _missing()
-# On CI the distributed tests must run, not skip: mpi4py and mpich are test dependencies.
-needs_mpi = pytest.mark.skipif(MISSING is not None and not os.environ.get("CI"),
+# On CI (tests/helpers.py's rule) the distributed tests must run, not skip: mpi4py and
+# mpich are test dependencies, so a missing MPI fails there.
+needs_mpi = pytest.mark.skipif(MISSING is not None and not ON_CI,
                                reason=f"MPI unavailable: {MISSING}")
 
 

@@ -8,23 +8,21 @@ with more than one rank, or that the side stream overlaps real work.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
 import dlgpu
 from dlgpu import distributed
 
-from ..helpers import CUPY_IS_STANDIN, needs_cupy
+from ..helpers import CUPY_IS_STANDIN, ON_CI, needs_cupy
+from .jobs import MPI_IMPORT_PROBLEM
 from .ranks import DIMS, data
 
 # No mpiexec needed: MPI.COMM_WORLD of a process started without one is a world of 1.
 # On CI these must run, not skip: mpi4py is a test dependency.
 pytestmark = [needs_cupy, pytest.mark.skipif(
-    importlib.util.find_spec("mpi4py") is None and not os.environ.get("CI"),
-    reason="mpi4py is not installed; pip install 'dlgpu[mpi]'")]
+    MPI_IMPORT_PROBLEM is not None and not ON_CI,
+    reason=f"MPI unavailable: {MPI_IMPORT_PROBLEM}")]
 standin_only = pytest.mark.skipif(not CUPY_IS_STANDIN, reason="checks the stand-in's queues")
 
 
