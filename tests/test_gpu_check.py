@@ -41,7 +41,7 @@ def test_the_dry_run_runs_every_step_and_writes_what_comes_back(tmp_path):
     steps = {r["name"]: r["detail"] for r in result["steps"]}
     assert steps["real_cupy"]["standin"] is True
     assert steps["streaming"]["same_bits_as_resident"]
-    assert steps["oom"]["cached_after_error"] == 0
+    assert steps["oom"]["releasable_after_error"] == 0  # split blocks may stay cached
     assert steps["test_suite"]["tests"] > 0 and steps["test_suite"]["failures"] == 0
     # what a lent machine sends back: at most 8 plain files, none in a folder
     files = sorted(p.name for p in tmp_path.iterdir())
