@@ -21,7 +21,7 @@ from . import backend, propagation
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
-from .errors import DeviceMemoryError
+from .errors import DeviceMemoryError, DivergenceError
 from .interrupt import StepInterrupt, after_step
 from .progress import Progress
 
@@ -148,6 +148,9 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
         if recorder is None:  # before training began: nothing to keep
             raise
         steps, interrupted = recorder.steps, True
+    except DivergenceError as exc:
+        sync.name_ranks(exc)  # distributed: which rank went bad
+        raise
     except Exception as exc:
         kind = out_of_memory_kind(exc)
         if kind is None:
@@ -171,8 +174,12 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
     model.interrupted_ = interrupted
-    for callback in callbacks:
-        callback.on_train_end(model)
+    try:
+        for callback in callbacks:
+            callback.on_train_end(model)
+    except DivergenceError as exc:
+        sync.name_ranks(exc)
+        raise
     if interrupted:
         raise KeyboardInterrupt(f"training interrupted after {steps} steps; the model keeps "
                                 f"its parameters, history_ and costs_")

@@ -37,6 +37,8 @@ def test_nan_on_one_rank_stops_every_rank(tmp_path):
     job = run_scenario("nan", tmp_path)
     assert job.returncode != 0
     _stderr_of_each_rank_has(job, "DivergenceError: training diverged")
+    # rank 1's gradients went bad at step 20; every rank's were NaN from step 21 on
+    _stderr_of_each_rank_has(job, "Non-finite gradients appeared first on rank(s) 1 of 2")
     assert not (tmp_path / "model.npz").exists()
     dlgpu.load_model(tmp_path / "ckpt.npz")  # the last checkpoint, finite and whole
 
