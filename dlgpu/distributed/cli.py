@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
-from .launch import init
+from .launch import init, launched
 from .faults import abort_on_failure
 
 
@@ -13,7 +14,12 @@ def run(args, command) -> int:
     """``command(args, comm)`` on this rank; a failure on one rank aborts all of them.
 
     Ranks other than 0 print nothing on stdout (their errors still reach stderr).
+    Without a launcher it trains as one process, and says so on stderr.
     """
+    if not launched():
+        print("dlgpu: --distributed without a launcher (mpiexec, srun): training as one "
+              "process; start it with e.g. mpiexec -n 2 dlgpu train --distributed ...",
+              file=sys.stderr, flush=True)
     comm = init()
     with contextlib.ExitStack() as stack:
         if comm.rank != 0:

@@ -33,3 +33,16 @@ def test_two_ranks_train_the_one_process_model(tmp_path, capsys):
     for key in one:
         np.testing.assert_allclose(two[key], one[key], rtol=1e-12, atol=1e-12)
 
+
+
+def test_distributed_without_a_launcher_says_it_trains_as_one_process(tmp_path, capsys,
+                                                                     monkeypatch):
+    from dlgpu.distributed.launch import _LAUNCHER_VARS
+    for var in _LAUNCHER_VARS:
+        monkeypatch.delenv(var, raising=False)
+    assert main(["--distributed", "--iterations", "20", "--out", str(tmp_path / "m.npz")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "launcher" in line]
+    assert lines == ["dlgpu: --distributed without a launcher (mpiexec, srun): training as one "
+                     "process; start it with e.g. mpiexec -n 2 dlgpu train --distributed ..."]
+    assert (tmp_path / "m.npz").exists()
