@@ -103,8 +103,9 @@ class GradientSync:
         ranks = self.divergent_ranks()
         if ranks and exc.args:
             names = ", ".join(map(str, ranks))
-            exc.args = (f"{exc.args[0]} Non-finite gradients appeared first on rank(s) "
-                        f"{names} of {self.size}: look at their data.", *exc.args[1:])
+            message = (f"{exc.args[0]} Non-finite gradients appeared first on rank(s) "
+                       f"{names} of {self.size}: look at their data.")
+            exc.args = (message, *exc.args[1:])
 
     # -- figures for the records ----------------------------------------------
     def means(self, values, n_local: int) -> list[float]:
