@@ -147,6 +147,9 @@ class NCCLCommunicator(Communicator):
     def allgather(self, obj) -> list:
         return self.mpi.allgather(obj)
 
+    def start_any(self, flag: bool):
+        return self.mpi.start_any(flag)  # on the host, over MPI: no device synchronization
+
     def barrier(self) -> None:
         self.mpi.barrier()
 

@@ -30,6 +30,7 @@ class GradientSync:
 
     def __init__(self, comm, parameters: dict, m_local: int):
         self.comm, self.rank, self.size = comm, comm.rank, comm.size
+        self.pending = None  # the OR of the Ctrl-C flags in flight (see interrupted)
         self.counts = comm.allgather(int(m_local))
         self.m = sum(self.counts)
         self.n_x = parameters["W1"].shape[1]
@@ -106,6 +107,29 @@ class GradientSync:
             message = (f"{exc.args[0]} Non-finite gradients appeared first on rank(s) "
                        f"{names} of {self.size}: look at their data.")
             exc.args = (message, *exc.args[1:])
+
+    # -- Ctrl-C ---------------------------------------------------------------
+    def interrupted(self, requested: bool) -> bool:
+        """After each step: True on every rank at the same step once Ctrl-C reached any.
+
+        Each call starts a non-blocking OR of ``requested`` over the ranks
+        (on the host) and returns the OR started by the call before: a
+        request is acted on one step later, on every rank alike, without a
+        per-step device synchronization.  One rank: ``requested`` itself.
+        """
+        if self.size == 1:
+            return requested
+        pending, self.pending = self.pending, None
+        stop = pending.wait() if pending is not None else False
+        if not stop:
+            self.pending = self.comm.start_any(requested)
+        return stop
+
+    def settle(self) -> None:
+        """Wait for the OR still in flight, if any (every rank, at the end of training)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.wait()
 
     # -- figures for the records ----------------------------------------------
     def means(self, values, n_local: int) -> list[float]:

@@ -43,8 +43,9 @@ def test_distributed_without_a_launcher_says_it_trains_as_one_process(tmp_path, 
     assert main(["--distributed", "--iterations", "20", "--out", str(tmp_path / "m.npz")]) == 0
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if "launcher" in line]
-    assert lines == ["dlgpu: --distributed without a launcher (mpiexec, srun): training as one "
-                     "process; start it with e.g. mpiexec -n 2 dlgpu train --distributed ..."]
+    said = ("dlgpu: --distributed without a launcher (mpiexec, srun): training as one "
+            "process; start it with e.g. mpiexec -n 2 dlgpu train --distributed ...")
+    assert lines == [said]
     assert (tmp_path / "m.npz").exists()
 
 
