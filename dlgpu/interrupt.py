@@ -16,6 +16,11 @@ import signal
 import threading
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training after a whole step; with several ranks, every rank
+    raises it at the same step (the request is agreed on over the ranks)."""
+
+
 class StepInterrupt:
     """Whether Ctrl-C asked training to stop after the current step."""
 

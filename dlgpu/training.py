@@ -21,8 +21,8 @@ from . import backend, propagation
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
-from .errors import DeviceMemoryError
-from .interrupt import StepInterrupt, after_step
+from .errors import DeviceMemoryError, DivergenceError
+from .interrupt import StepInterrupt, TrainingInterrupted, after_step
 from .progress import Progress
 
 COST_EVERY = 100
@@ -89,7 +89,9 @@ class _Recorder:
         self.steps += 1
         if self.progress is not None:
             self.progress.step(n_examples)
-        if self.interrupt.requested:
+        # Distributed: every rank stops at the same step (a request is agreed on
+        # over the ranks, without a device synchronization, and acted on a step later).
+        if self.sync.interrupted(self.interrupt.requested):
             raise KeyboardInterrupt
 
 
@@ -148,6 +150,11 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
         if recorder is None:  # before training began: nothing to keep
             raise
         steps, interrupted = recorder.steps, True
+        sync.settle()
+    except DivergenceError as exc:
+        sync.settle()  # raised on every rank at the same record
+        sync.name_ranks(exc)  # distributed: which rank went bad
+        raise
     except Exception as exc:
         kind = out_of_memory_kind(exc)
         if kind is None:
@@ -167,14 +174,19 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
         validation = recorder = callbacks = callback = None
         free_cached_blocks(xp)
         raise out_of_memory
+    sync.settle()
     model.n_iter_ = steps
     model.history_ = recorder.history
     model.costs_ = list(recorder.history["cost"])
     model.interrupted_ = interrupted
-    for callback in callbacks:
-        callback.on_train_end(model)
+    try:
+        for callback in callbacks:
+            callback.on_train_end(model)
+    except DivergenceError as exc:
+        sync.name_ranks(exc)
+        raise
     if interrupted:
-        raise KeyboardInterrupt(f"training interrupted after {steps} steps; the model keeps "
+        raise TrainingInterrupted(f"training interrupted after {steps} steps; the model keeps "
                                 f"its parameters, history_ and costs_")
 
 

@@ -216,7 +216,8 @@ def streaming(out, dry):
 
 
 def oom(out, dry):
-    """Out of memory under a pool limit: DeviceMemoryError, the pool freed, the model usable."""
+    """Out of memory under a pool limit: DeviceMemoryError, the pool freed as far as CuPy
+    frees it (not split blocks), the model usable."""
     cupy = _cupy()
     n_x, m, limit_mib = (200, 4000, 8) if dry else (1000, 20000, 48)
     rng = np.random.RandomState(0)
@@ -231,14 +232,20 @@ def oom(out, dry):
         raise AssertionError(f"a batch of {m} trained within a pool limit of {limit_mib} MiB")
     except dlgpu.DeviceMemoryError as exc:
         message = str(exc)
+        # CuPy's free_all_blocks frees only unsplit blocks (memory.pyx): some may stay
+        # cached, but dlgpu must have freed what it can: a second call frees nothing.
         cached = pool.total_bytes() - pool.used_bytes()
+        pool.free_all_blocks()
+        releasable = cached - (pool.total_bytes() - pool.used_bytes())
     finally:
         pool.set_limit(size=0)
     usable = model.predict(X[:, :10]).shape == (1, 10)
     DeepNN([n_x, 512, 1], batch_size=m // 10, epochs=1).fit(X, Y, stream=True)
-    if cached or not usable:
-        raise AssertionError(f"after the error {cached} bytes stayed cached; usable: {usable}")
-    return {"message": message, "cached_after_error": cached, "model_usable": usable,
+    if releasable or not usable:
+        raise AssertionError(f"after the error {releasable} of {cached} cached bytes were "
+                             f"still releasable; usable: {usable}")
+    return {"message": message, "cached_after_error": cached,
+            "releasable_after_error": releasable, "model_usable": usable,
             "smaller_batch_trained": True}
 
 

@@ -10,7 +10,7 @@ import dlgpu
 from dlgpu import DeepNN, batching
 from dlgpu.batching import ResidentBatches, chunk_columns, epoch_plan, make_batches
 
-from .helpers import needs_cupy
+from .helpers import CUPY_IS_STANDIN, needs_cupy
 
 
 @pytest.mark.parametrize("m,batch_size", [(10, 3), (12, 4), (5, 8), (1, 1)])
@@ -60,6 +60,32 @@ def test_streamed_batches_equal_resident_ones(overlap):
     for (a, b), (c, d) in zip(streamed, resident):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
+
+
+@needs_cupy
+@pytest.mark.skipif(not CUPY_IS_STANDIN, reason="the stand-in's Event keeps disable_timing")
+@pytest.mark.parametrize("overlap", [True, False])
+def test_streamed_batches_order_with_events_that_do_not_time(monkeypatch, overlap):
+    """An event created with timing enabled costs a timestamp at every record;
+    those that only order streams are made with ``disable_timing=True``."""
+    import cupy
+
+    created = []
+
+    class Recorded(cupy.cuda.Event):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(cupy.cuda, "Event", Recorded)
+    dlgpu.set_backend("cupy")
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(7, 50), (rng.rand(1, 50) > 0.5).astype(np.float64)
+    plan = epoch_plan(50, 16, np.random.default_rng(1))
+    for _ in batching.StreamedBatches(X, Y, "float32", 16, overlap)(plan):
+        pass
+    DeepNN([7, 3, 1], batch_size=16, epochs=2).fit(X, Y, stream=True)
+    assert created and all(event.disable_timing for event in created)
 
 
 @needs_cupy

@@ -51,7 +51,7 @@ def test_the_dry_run_runs_every_step_and_writes_what_comes_back(tmp_path):
     steps = {r["name"]: r["detail"] for r in result["steps"]}
     assert steps["real_cupy"]["standin"] is True
     assert steps["streaming"]["same_bits_as_resident"]
-    assert steps["oom"]["cached_after_error"] == 0
+    assert steps["oom"]["releasable_after_error"] == 0  # split blocks may stay cached
     assert steps["mpi"]["distributed tests"] in ("run", "skip: MPI unavailable: "
                                                  + str(steps["mpi"]["from mpi4py import MPI"]))
     assert steps["cupy_tests"]["tests"] > 0 and steps["cupy_tests"]["failures"] == 0

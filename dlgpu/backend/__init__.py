@@ -120,12 +120,29 @@ def _probe_cublas(cupy) -> tuple[ModuleType | None, str | None]:
         # Small integers: exact in float32 and in TF32, so equality is the test.
         product = cupy.asnumpy(cupy.matmul(a, b))
     except Exception as exc:
+        bad = _bad_integer_setting("CUPY_TF32")
+        if bad is not None:
+            return None, (f"{bad}: CuPy reads it with int() at the first float32 matrix "
+                          f"product, which failed ({type(exc).__name__}: {exc}); set it to 0 "
+                          f"or 1, or unset it")
         return None, ("cuBLAS failed to load or run a 2x2 matrix product on the GPU "
                       f"({type(exc).__name__}: {exc}); {INSTALL_HINT}")
     if not np.array_equal(product, [[19, 22], [43, 50]]):
         return None, (f"a 2x2 matrix product through cuBLAS returned {product.tolist()}, "
                       "not [[19, 22], [43, 50]]")
     return cupy, None
+
+
+def _bad_integer_setting(variable: str) -> str | None:
+    """A description of ``variable`` when it is set but not an integer, else None."""
+    value = os.environ.get(variable)
+    if value is None:
+        return None
+    try:
+        int(value)
+    except ValueError:
+        return f"the environment variable {variable}={value!r} is not an integer"
+    return None
 
 
 def _resolve(name: str) -> tuple[ModuleType, str | None]:

@@ -1,7 +1,9 @@
 """The ``dlgpu`` command line (also ``python -m dlgpu``).
 
-One module per command; it may import anything in dlgpu (the library,
-``datasets``, ``plots``, ``bench``), and nothing in the library imports it.
+One module per command, and :mod:`~dlgpu.cli.reports` (how an error becomes
+one line on stderr and an exit status); they may import anything in dlgpu
+(the library, ``datasets``, ``plots``, ``bench``), and nothing in the
+library imports them.
 
 ``dlgpu train`` (the default) trains a network and can save it and plot it,
 ``dlgpu predict`` and ``dlgpu evaluate`` use a saved model on a data file,
@@ -21,13 +23,12 @@ import sys
 import warnings
 
 from .. import __version__, backend
-from ..errors import (BackendError, DataRangeWarning, DivergenceError, InvalidDataError,
-                      ModelFileError, NotFittedError)
+from ..errors import DataRangeWarning, DivergenceError
 from . import data, info, predict, train
+from .reports import USER_ERRORS, explain
+from .reports import one_line as _one_line
 
 COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info}
-USER_ERRORS = (BackendError, InvalidDataError, ModelFileError, NotFittedError, ValueError,
-               TypeError, ImportError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,12 +65,10 @@ def main(argv=None) -> int:
         # The reader went away (`dlgpu predict ... | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except DivergenceError as exc:
-        print(f"dlgpu: {exc}", file=sys.stderr)
-        return 1
-    except USER_ERRORS as exc:
-        print(f"dlgpu: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+    except (DivergenceError, *USER_ERRORS) as exc:
+        line, status = explain(exc)
+        print(line, file=sys.stderr)
+        return status
     except KeyboardInterrupt:
         print("dlgpu: interrupted", file=sys.stderr)
         return 130
@@ -88,11 +87,4 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
     print(f"dlgpu: warning: {_one_line(message)}", file=sys.stderr)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
-        text = f"{text}: {exc.filename}"
-    return " ".join(text.split())
-
-
-__all__ = ["build_parser", "data", "main"]
+__all__ = ["build_parser", "data", "explain", "main"]

@@ -145,11 +145,13 @@ def _check_every_class_present(Y, n_classes: int) -> None:
 def run(args) -> int:
     if args.distributed:
         from ..distributed.cli import run as run_distributed
-        return run_distributed(args, _run)
+        from .reports import explain
+        return run_distributed(args, _run, prepare=_prepare, explain=explain)
     return _run(args, LocalCommunicator())
 
 
-def _run(args, comm) -> int:
+def _prepare(args):
+    """The data, the model and the validation split: what every rank builds alike."""
     X, Y, description = data.load(args)
     if Y is None:
         raise ValueError(f"{description} has no labels (Y) to train on")
@@ -173,6 +175,11 @@ def _run(args, comm) -> int:
         X, Xv, Y, Yv = train_test_split(X, Y, test_size=args.validation_split, seed=args.seed)
         validation = (Xv, Yv)
     model.notes_.update(training_fingerprint=data.fingerprint(X), m_train=X.shape[1])
+    return X, Y, description, output, model, validation
+
+
+def _run(args, comm, prepared=None) -> int:
+    X, Y, description, output, model, validation = prepared or _prepare(args)
     _print_start(model, output, description, X, validation, args)
 
     start = time.perf_counter()

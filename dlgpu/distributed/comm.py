@@ -67,8 +67,41 @@ class Communicator(ABC):
     def abort(self, code: int = 1) -> None:
         """End every rank now."""
 
+    def start_any(self, flag: bool):
+        """Begin an OR of ``flag`` over the ranks; ``.wait()`` on the result gives it.
+
+        A host-side, non-blocking collective where the communicator has one
+        (MPI's ``Iallreduce``): the training loop starts one after each step
+        and waits for it a step later, so that every rank stops at the same
+        step when Ctrl-C reached any of them, without synchronizing the device.
+        Every rank must start them in the same order as its other collectives.
+        This default is blocking (``allgather``).
+        """
+        return _Done(any(self.allgather(bool(flag))))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} rank {self.rank} of {self.size}>"
+
+
+class _Done:
+    """A finished :meth:`Communicator.start_any`."""
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def wait(self) -> bool:
+        return self.value
+
+
+class _Pending:
+    """An MPI ``Iallreduce`` of one integer in flight, and its buffer."""
+
+    def __init__(self, request, buffer):
+        self.request, self.buffer = request, buffer
+
+    def wait(self) -> bool:
+        self.request.Wait()
+        return bool(self.buffer[0])
 
 
 class LocalCommunicator(Communicator):
@@ -127,6 +160,11 @@ class MPICommunicator(Communicator):
 
     def allgather(self, obj) -> list:
         return self.comm.allgather(obj)
+
+    def start_any(self, flag: bool):
+        import numpy as np
+        buffer = np.array([int(bool(flag))], dtype=np.int32)
+        return _Pending(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), buffer)
 
     def barrier(self) -> None:
         self.comm.Barrier()

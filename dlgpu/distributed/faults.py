@@ -8,9 +8,10 @@ a bug) cannot be agreed on, because the other ranks are already waiting in a
 collective: the failing rank prints its rank and the cause and calls
 ``MPI_Abort``, which ends every rank (:func:`abort_on_failure`, and the
 excepthook :func:`init` installs for uncaught exceptions).  Errors raised on
-every rank by construction (:class:`RankError`, and
-:class:`~dlgpu.errors.DivergenceError`, which is decided on the global cost)
-are left to propagate normally.
+every rank by construction (:class:`RankError`,
+:class:`~dlgpu.errors.DivergenceError`, which is decided on the global cost,
+and :class:`~dlgpu.interrupt.TrainingInterrupted`, Ctrl-C agreed on over
+the ranks) are left to propagate normally.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ import traceback
 from contextlib import contextmanager
 
 from ..errors import DivergenceError, InvalidDataError
+from ..interrupt import TrainingInterrupted
 
 
 class RankError(InvalidDataError):
     """Data or settings refused on some rank; raised on every rank, before training."""
 
 
-#: raised on every rank together, so nobody is left waiting
-AGREED_ERRORS = (RankError, DivergenceError)
+#: raised on every rank together, so nobody is left waiting (Ctrl-C on any rank stops
+#: every rank at the same step: ``GradientSync.interrupted``)
+AGREED_ERRORS = (RankError, DivergenceError, TrainingInterrupted)
 #: seconds a rank with an agreed error waits for the others to report theirs
 AGREED_EXIT_WAIT = 10.0
 

@@ -17,19 +17,50 @@ buffers and Python objects go over MPI.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from ..errors import BackendError
 from .comm import Communicator, MPICommunicator
 
+INSTALL_HINT = "pip install nvidia-nccl-cu12 (or -cu13, matching CuPy's CUDA)"
 
-def select_device(mpi_comm) -> int | None:
+
+class Placement(NamedTuple):
+    """Where this rank runs: its GPU, and how many ranks and GPUs its node has."""
+
+    device: int
+    local_rank: int
+    local_size: int
+    devices: int
+
+    @property
+    def shared(self) -> bool:
+        """More ranks on this node than GPUs: some ranks share a GPU, which NCCL refuses."""
+        return self.local_size > self.devices
+
+
+def local_ranks(mpi_comm) -> tuple[int, int]:
+    """(this rank's index among the ranks of its node, how many ranks the node has)."""
+    from mpi4py import MPI
+
+    local = mpi_comm.Split_type(MPI.COMM_TYPE_SHARED)
+    try:
+        return local.Get_rank(), local.Get_size()
+    finally:
+        local.Free()
+
+
+def select_device(mpi_comm) -> Placement | None:
     """Use GPU ``local rank mod device count``: one GPU per rank on each node.
 
     Called before any CuPy work, so that no rank makes a context on GPU 0
-    first.  Returns the device, or None where CUDA finds none.
+    first.  Returns the placement, or None where CUDA finds no device.  With
+    more ranks on a node than GPUs, ranks share GPUs (``placement.shared``):
+    fine for host-staged MPI, refused by NCCL ("Duplicate GPU detected").
     """
     import cupy
-    from mpi4py import MPI
 
     try:
         count = cupy.cuda.runtime.getDeviceCount()
@@ -37,11 +68,34 @@ def select_device(mpi_comm) -> int | None:
         return None
     if count < 1:
         return None
-    local = mpi_comm.Split_type(MPI.COMM_TYPE_SHARED)
-    device = local.Get_rank() % count
-    local.Free()
+    local_rank, local_size = local_ranks(mpi_comm)
+    device = local_rank % count
     cupy.cuda.Device(device).use()
-    return device
+    return Placement(device, local_rank, local_size, count)
+
+
+def shared_gpu_text(placement: Placement) -> str:
+    """What is wrong with ``placement`` for NCCL, counts included."""
+    return (f"this node runs {placement.local_size} ranks on {placement.devices} "
+            f"GPU{'s' if placement.devices != 1 else ''}, and NCCL needs a GPU of its own for "
+            f"each rank")
+
+
+def nccl_module():
+    """CuPy's ``cupy.cuda.nccl``, or BackendError where CuPy has no NCCL library.
+
+    ``cupy.cuda.nccl`` imports even without the library; it then sets
+    ``available = False`` and lacks ``get_unique_id`` and the rest.
+    """
+    try:
+        from cupy.cuda import nccl
+    except ImportError as exc:
+        raise BackendError(f"the NCCL backend needs CuPy's NCCL module ({exc}); {INSTALL_HINT}") \
+            from exc
+    if not getattr(nccl, "available", True) or not hasattr(nccl, "get_unique_id"):
+        raise BackendError(f"the NCCL backend needs the NCCL library, which CuPy could not "
+                           f"load; {INSTALL_HINT}, or use the 'mpi' backend")
+    return nccl
 
 
 class NCCLCommunicator(Communicator):
@@ -53,8 +107,8 @@ class NCCLCommunicator(Communicator):
         """``host``: the communicator for the bootstrap, host buffers and objects
         (default: an :class:`MPICommunicator` on ``MPI.COMM_WORLD``)."""
         import cupy
-        from cupy.cuda import nccl
 
+        nccl = nccl_module()
         self.cupy, self.nccl = cupy, nccl
         self.mpi = host if host is not None else MPICommunicator()
         self.rank, self.size = self.mpi.rank, self.mpi.size
@@ -94,6 +148,9 @@ class NCCLCommunicator(Communicator):
 
     def allgather(self, obj) -> list:
         return self.mpi.allgather(obj)
+
+    def start_any(self, flag: bool):
+        return self.mpi.start_any(flag)  # on the host, over MPI: no device synchronization
 
     def barrier(self) -> None:
         self.mpi.barrier()

@@ -30,6 +30,7 @@ class GradientSync:
 
     def __init__(self, comm, parameters: dict, m_local: int):
         self.comm, self.rank, self.size = comm, comm.rank, comm.size
+        self.pending = None  # the OR of the Ctrl-C flags in flight (see interrupted)
         self.counts = comm.allgather(int(m_local))
         self.m = sum(self.counts)
         self.n_x = parameters["W1"].shape[1]
@@ -41,12 +42,20 @@ class GradientSync:
         self.shapes = [value.shape for value in parameters.values()]
         sizes = [value.size for value in parameters.values()]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        # The gradients and, last, this rank's example count (summed: the global count;
+        # The gradients, then one flag per rank (1 where that rank's gradients were not
+        # finite), and, last, this rank's example count (summed: the global count;
         # exact in float32 up to 2^24 examples a step).
-        self.flat = xp.empty(self.offsets[-1] + 1, dtype=first.dtype)
+        end = self.offsets[-1]
+        self.flat = xp.empty(end + self.size + 1, dtype=first.dtype)
+        self.grads = self.flat[:end]
+        self.flags = self.flat[end:end + self.size]
         self.views = {key: self.flat[start:stop].reshape(shape)
                       for key, shape, start, stop in zip(self.keys, self.shapes,
                                                          self.offsets, self.offsets[1:])}
+        # The flags of the first step where any rank's gradients were not finite
+        # (zeros until then): kept on the device, read only to name the ranks
+        # in a divergence error.
+        self.first_bad = xp.zeros(self.size, dtype=first.dtype)
 
     # -- parameters and gradients ------------------------------------------------
     def broadcast_parameters_(self, parameters: dict) -> None:
@@ -73,11 +82,54 @@ class GradientSync:
         xp = backend.get_array_module(self.flat)
         for key in self.keys:
             xp.multiply(grads[key], n, out=self.views[key])
+        self.flags.fill(0)
+        # On the device, like everything here: no synchronization.
+        self.flags[self.rank:self.rank + 1] = ~xp.isfinite(self.grads).all()
         self.flat[-1] = n
         self.comm.allreduce_(self.flat)
         total = self.flat[-1:]  # stays on the device: no synchronization here
-        self.flat[:-1] /= total
+        self.grads /= total
+        xp.copyto(self.first_bad, self.flags, where=~self.first_bad.any())
         return self.views
+
+    def divergent_ranks(self) -> list[int]:
+        """The ranks whose gradients were not finite at the first step where any were
+        (reads the device: for error messages only)."""
+        if self.size == 1:
+            return []
+        return [rank for rank, flag in enumerate(backend.to_numpy(self.first_bad)) if flag]
+
+    def name_ranks(self, exc: BaseException) -> None:
+        """Add to a divergence error's message the ranks whose gradients went bad first."""
+        ranks = self.divergent_ranks()
+        if ranks and exc.args:
+            names = ", ".join(map(str, ranks))
+            message = (f"{exc.args[0]} Non-finite gradients appeared first on rank(s) "
+                       f"{names} of {self.size}: look at their data.")
+            exc.args = (message, *exc.args[1:])
+
+    # -- Ctrl-C ---------------------------------------------------------------
+    def interrupted(self, requested: bool) -> bool:
+        """After each step: True on every rank at the same step once Ctrl-C reached any.
+
+        Each call starts a non-blocking OR of ``requested`` over the ranks
+        (on the host) and returns the OR started by the call before: a
+        request is acted on one step later, on every rank alike, without a
+        per-step device synchronization.  One rank: ``requested`` itself.
+        """
+        if self.size == 1:
+            return requested
+        pending, self.pending = self.pending, None
+        stop = pending.wait() if pending is not None else False
+        if not stop:
+            self.pending = self.comm.start_any(requested)
+        return stop
+
+    def settle(self) -> None:
+        """Wait for the OR still in flight, if any (every rank, at the end of training)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.wait()
 
     # -- figures for the records ----------------------------------------------
     def means(self, values, n_local: int) -> list[float]:

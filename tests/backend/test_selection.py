@@ -104,6 +104,24 @@ def test_cupy_that_compiles_kernels_but_cannot_load_cublas_is_refused(monkeypatc
         dlgpu.set_backend("cupy")
 
 
+def test_a_non_integer_cupy_tf32_is_named_not_blamed_on_cublas(monkeypatch):
+    """CuPy does ``int(os.getenv('CUPY_TF32'))`` at the first float32 product: the probe's."""
+    def matmul(a, b):
+        int(os.getenv("CUPY_TF32", "0"))
+        return np.matmul(a, b)
+
+    _cupy_with_matmul(monkeypatch, matmul)
+    monkeypatch.setenv("CUPY_TF32", "yes")
+    with pytest.warns(BackendFallbackWarning, match=r"CUPY_TF32='yes' is not an integer") as caught:
+        assert dlgpu.set_backend("auto") == "numpy"
+    assert "cuBLAS failed" not in str(caught[0].message)
+    with pytest.raises(BackendError, match=r"cannot run: the environment variable "
+                                           r"CUPY_TF32='yes' is not an integer.*set it to 0 or 1"):
+        dlgpu.set_backend("cupy")
+    monkeypatch.setenv("CUPY_TF32", "1")
+    assert backend.probe_cupy()[1] is None
+
+
 def test_a_wrong_cublas_product_is_refused(monkeypatch):
     _cupy_with_matmul(monkeypatch, lambda a, b: np.zeros((2, 2), np.float32))
     with pytest.raises(BackendError, match=r"cuBLAS returned \[\[0\.0, 0\.0\]"):

@@ -143,6 +143,9 @@ class ndarray:
     def __array__(self, dtype=None, copy=None):
         raise TypeError(IMPLICIT_CONVERSION)
 
+    def fill(self, value):
+        self[...] = value
+
     def get(self, stream=None, order="C", blocking=True):
         ready()
         return np.array(self._data, order=order, copy=True)

@@ -59,6 +59,9 @@ class MemoryPool:
     def used_bytes(self) -> int:
         return self._used
 
+    def free_bytes(self) -> int:
+        return self._cached
+
     def total_bytes(self) -> int:
         return self._used + self._cached
 
@@ -224,6 +227,7 @@ class Event:
     """``cupy.cuda.Event`` (cupy/cuda/stream.pyx): marks a point in a stream's queue."""
 
     def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self.disable_timing = disable_timing  # kept so tests can check it; no timing here
         self._point = None  # (stream, number of its copies issued before the record)
 
     def record(self, stream=None):

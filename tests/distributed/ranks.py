@@ -159,8 +159,21 @@ def uncaught(comm, out):
     comm.barrier()
 
 
+def interrupted(comm, out):
+    """Ctrl-C reaches rank 1 alone, during its step 20, under ``dlgpu train --distributed``."""
+    from dlgpu.cli import main
+
+    def ctrl_c(grads):
+        os.kill(os.getpid(), signal.SIGINT)
+        return grads
+    _break_rank_1_at_step(comm, 20, ctrl_c)
+    sys.exit(main(["train", "--distributed", "--data", os.path.join(out, "train.npz"),
+                   "--dtype", "float64", "--iterations", "300", "--verbose", "0",
+                   "--out", os.path.join(out, "model.npz")]))
+
+
 SCENARIOS = {f.__name__: f for f in (correct, four, bad_values, bad_shape, nan, memory, killed,
-                                     uncaught)}
+                                     uncaught, interrupted)}
 
 if __name__ == "__main__":
     scenario, out = sys.argv[1], sys.argv[2]

@@ -33,3 +33,33 @@ def test_two_ranks_train_the_one_process_model(tmp_path, capsys):
     for key in one:
         np.testing.assert_allclose(two[key], one[key], rtol=1e-12, atol=1e-12)
 
+
+
+def test_distributed_without_a_launcher_says_it_trains_as_one_process(tmp_path, capsys,
+                                                                     monkeypatch):
+    from dlgpu.distributed.launch import _LAUNCHER_VARS
+    for var in _LAUNCHER_VARS:
+        monkeypatch.delenv(var, raising=False)
+    assert main(["--distributed", "--iterations", "20", "--out", str(tmp_path / "m.npz")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "launcher" in line]
+    said = ("dlgpu: --distributed without a launcher (mpiexec, srun): training as one "
+            "process; start it with e.g. mpiexec -n 2 dlgpu train --distributed ...")
+    assert lines == [said]
+    assert (tmp_path / "m.npz").exists()
+
+
+def test_a_data_mistake_is_one_line_from_rank_0_and_exit_2(tmp_path, capsys,
+                                                         monkeypatch):
+    """Every rank loads the file and refuses it; rank 0 alone says why, as one process does."""
+    (tmp_path / "missing.csv").write_text("a,b,label\n1,2,0\n3,,1\n5,6,0\n7,8,1\n")
+    args = ["--data", "missing.csv", "--label", "label", "--epochs", "1"]
+    job = launch(["-m", "dlgpu", "train", "--distributed", *args], cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    one = capsys.readouterr().err
+    assert one == "dlgpu: error: missing.csv, line 3, column 'b': missing value\n"
+    assert job.returncode == 2, job.stderr
+    assert [line for line in job.stderr.splitlines() if line.startswith("dlgpu")] == \
+        one.splitlines()
+    assert "Traceback" not in job.stderr and job.stdout.count("dlgpu") == 0

@@ -6,11 +6,13 @@ launch's hang guard (a subprocess timeout) is what "quickly" means here.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import dlgpu
 
 from .jobs import needs_mpi, run_scenario
+from .ranks import data
 
 pytestmark = needs_mpi
 
@@ -37,6 +39,8 @@ def test_nan_on_one_rank_stops_every_rank(tmp_path):
     job = run_scenario("nan", tmp_path)
     assert job.returncode != 0
     _stderr_of_each_rank_has(job, "DivergenceError: training diverged")
+    # rank 1's gradients went bad at step 20; every rank's were NaN from step 21 on
+    _stderr_of_each_rank_has(job, "Non-finite gradients appeared first on rank(s) 1 of 2")
     assert not (tmp_path / "model.npz").exists()
     dlgpu.load_model(tmp_path / "ckpt.npz")  # the last checkpoint, finite and whole
 
@@ -58,3 +62,19 @@ def test_a_killed_rank_ends_the_job(tmp_path):
     assert "signal 9" in job.stdout + job.stderr
     assert not (tmp_path / "model.npz").exists()
     dlgpu.load_model(tmp_path / "ckpt.npz")
+
+
+def test_ctrl_c_on_one_rank_stops_every_rank_at_the_same_step(tmp_path):
+    """As in one process: exit 130, rank 0 saves the model marked interrupted, one line
+    (the ranks stop at the same step, or the other would wait in the all-reduce)."""
+    X, Y = data()
+    np.savez(tmp_path / "train.npz", X=X, Y=Y)
+    job = run_scenario("interrupted", tmp_path)
+    assert job.returncode == 130, job.stderr
+    assert "Traceback" not in job.stderr and "failed" not in job.stderr, job.stderr
+    interrupted = [line for line in job.stdout.splitlines() if "interrupted" in line]
+    # SIGINT during step 20 of rank 1; the flag goes out after step 20, is read after 21
+    assert interrupted[0] == ("Training interrupted (Ctrl-C) after 21 steps; the model keeps "
+                              "what it learned so far"), job.stdout
+    model = dlgpu.load_model(tmp_path / "model.npz")
+    assert model.interrupted_ and model.n_iter_ == 21

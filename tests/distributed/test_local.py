@@ -10,6 +10,7 @@ from dlgpu import distributed
 from dlgpu.distributed.faults import agree
 from dlgpu.distributed.shard import shard_columns
 
+from ..helpers import needs_cupy
 from .ranks import DIMS, data
 
 
@@ -89,6 +90,28 @@ def test_gradients_are_weighted_by_example_counts():
     np.testing.assert_array_equal(synced["dW1"], grads["dW1"])  # the mean of two equal means
     np.testing.assert_array_equal(synced["db1"], grads["db1"])
     assert sync.means([0.25, 1.0], 5) == [0.25, 1.0]
+
+
+@pytest.mark.parametrize("xp_name", ["numpy", pytest.param("cupy", marks=needs_cupy)])
+def test_the_sync_remembers_which_rank_first_had_non_finite_gradients(xp_name):
+    """Rank 0 of two; one flag per rank rides in the all-reduce, on the device."""
+    dlgpu.set_backend(xp_name)
+    xp = dlgpu.backend.get_backend_module()
+    parameters = {"W1": xp.asarray(np.ones((2, 3))), "b1": xp.asarray(np.ones((2, 1)))}
+    sync = distributed.GradientSync(TwoRanks(), parameters, m_local=5)
+    good = {"dW1": xp.asarray(np.full((2, 3), 0.5)), "db1": xp.asarray(np.full((2, 1), -1.0))}
+    sync.gradients(good, 5)
+    assert sync.divergent_ranks() == []
+    bad = {"dW1": good["dW1"], "db1": xp.asarray(np.full((2, 1), np.nan))}
+    synced = sync.gradients(bad, 5)
+    assert float(synced["dW1"][0, 0]) == 0.5  # the flags and the count are not gradients
+    assert sync.divergent_ranks() == [0]
+    sync.gradients(good, 5)
+    assert sync.divergent_ranks() == [0]  # the first bad step's, kept
+    error = dlgpu.errors.DivergenceError("training diverged: the cost is nan.", 3, float("nan"))
+    sync.name_ranks(error)
+    assert str(error).endswith("Non-finite gradients appeared first on rank(s) 0 of 2: "
+                               "look at their data.") and error.iteration == 3
 
 
 def test_every_rank_needs_an_example_for_each_step():

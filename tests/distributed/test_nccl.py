@@ -107,6 +107,58 @@ def test_auto_under_a_launcher_picks_nccl_for_the_cupy_backend(nccl_comm, monkey
     assert type(distributed.init("auto")) is distributed.MPICommunicator
 
 
+@pytest.fixture
+def two_local_ranks(nccl_comm, monkeypatch, capsys):
+    """This node runs 2 ranks; the stand-in has 1 GPU (NVIDIA/nccl#231: NCCL refuses)."""
+    monkeypatch.setattr(distributed.nccl, "local_ranks", lambda comm: (0, 2))
+    monkeypatch.setattr(distributed.launch, "_said", set())
+    monkeypatch.setenv("SLURM_PROCID", "0")
+    capsys.readouterr()
+
+
+def test_auto_uses_host_staged_mpi_where_ranks_share_a_gpu_and_says_so_once(two_local_ranks,
+                                                                            capsys):
+    assert type(distributed.init("auto")) is distributed.MPICommunicator
+    assert type(distributed.init("auto")) is distributed.MPICommunicator
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "2 ranks on 1 GPU" in lines[0] and "host-staged MPI" in lines[0]
+
+
+def test_nccl_refuses_ranks_that_share_a_gpu_naming_the_counts(two_local_ranks):
+    with pytest.raises(dlgpu.errors.BackendError, match=r"2 ranks on 1 GPU.*at most 1 rank"):
+        distributed.init("nccl")
+
+
+def test_a_node_with_a_gpu_per_rank_keeps_nccl(nccl_comm, monkeypatch, capsys):
+    monkeypatch.setattr(distributed.nccl, "local_ranks", lambda comm: (0, 2))
+    monkeypatch.setattr(cupy_runtime(), "getDeviceCount", lambda: 2)
+    monkeypatch.setenv("SLURM_PROCID", "0")
+    assert type(distributed.init("auto")).__name__ == "NCCLCommunicator"
+    assert capsys.readouterr().err == ""
+
+
+def cupy_runtime():
+    return dlgpu.backend.get_backend_module().cuda.runtime
+
+
+@pytest.mark.parametrize("backend_name", ["nccl", "auto"])
+def test_a_cupy_without_the_nccl_library_is_a_backend_error(cupy, monkeypatch, backend_name):
+    """cupy/cuda/nccl.py: without libnccl the module imports with ``available = False``
+    and none of NCCL's functions; ``init("nccl")`` once failed with an AttributeError."""
+    nccl = cupy.cuda.nccl
+    monkeypatch.setattr(nccl, "available", False)
+    for name in ("get_unique_id", "NcclCommunicator"):
+        monkeypatch.delattr(nccl, name)
+    for var in distributed.launch._LAUNCHER_VARS:
+        monkeypatch.delenv(var, raising=False)
+    if backend_name == "nccl":
+        with pytest.raises(dlgpu.errors.BackendError, match="needs the NCCL library"):
+            distributed.init("nccl")
+    else:  # auto under a launcher: host-staged MPI
+        monkeypatch.setenv("SLURM_PROCID", "0")
+        assert type(distributed.init("auto")) is distributed.MPICommunicator
+
+
 def test_host_staged_mpi_sums_cupy_arrays_in_place(cupy):
     comm = distributed.MPICommunicator()
     buffer = cupy.arange(5.0)
