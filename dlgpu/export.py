@@ -57,12 +57,16 @@ def layers(model) -> list[tuple[np.ndarray, np.ndarray, str, dict]]:
     return found
 
 
-def _export_dtype(model, dtype) -> np.dtype:
-    dtype = np.dtype(model.dtype if dtype is None else dtype)
-    if dtype.name not in EXPORT_DTYPES:
+def export_dtype(model, dtype=None) -> np.dtype:
+    """The dtype of an export: ``dtype`` ("float32" or "float64"), None for the model's."""
+    try:
+        found = np.dtype(model.dtype if dtype is None else dtype)
+    except TypeError:
+        found = None
+    if found is None or found.name not in EXPORT_DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(EXPORT_DTYPES)} (or None for the "
-                         f"model's own, {model.dtype}), got {dtype.name}")
-    return dtype
+                         f"model's own, {model.dtype}), got {dtype!r}")
+    return found
 
 
 def _preprocessing(model, dtype) -> tuple[np.ndarray, np.ndarray] | None:
@@ -97,7 +101,7 @@ def to_onnx(model, path=None, *, dtype=None):
     :class:`ImportError` naming ``pip install "dlgpu[onnx]"`` without onnx.
     """
     onnx, helper, numpy_helper = _import_onnx()
-    dtype = _export_dtype(model, dtype)
+    dtype = export_dtype(model, dtype)
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     nodes, weights = [], []
 
@@ -183,7 +187,7 @@ def to_torch(model, *, dtype=None):
 
     from .torch_modules import Standardize
 
-    dtype = _export_dtype(model, dtype)
+    dtype = export_dtype(model, dtype)
     tensor_dtype = {"float32": torch.float32, "float64": torch.float64}[dtype.name]
 
     def tensor(array):
