@@ -106,7 +106,7 @@ def to_onnx(model, path=None, *, dtype=None):
     nodes, weights = [], []
 
     def constant(name, value):
-        weights.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=dtype), name))
+        weights.append(numpy_helper.from_array(np.array(value, dtype=dtype, order="C"), name))
         return name
 
     current = INPUT_NAME
