@@ -307,22 +307,23 @@ class DeepNN:
 
     # -- exports ----------------------------------------------------------------
     def to_onnx(self, path=None, *, dtype=None):
-        """Write ``predict_proba`` as an ONNX graph to ``path`` (needs ``pip install "dlgpu[onnx]"``).
+        """Write ``predict_proba`` as an ONNX graph to ``path`` (``pip install "dlgpu[onnx]"``).
 
         **Rows, not columns**: the graph's input ``"input"`` is (batch, n_x),
         one raw example per row (the saved preprocessing is in the graph),
         and its output ``"output"`` is (batch, n_L) = ``predict_proba(X).T``.
         ``dtype``: ``"float32"`` or ``"float64"`` (default: the model's).
         Returns the ``onnx.ModelProto``; see :func:`dlgpu.export.to_onnx`.
+        After a distributed ``fit`` only the writer (rank 0) writes, as ``save``.
 
-        >>> import onnxruntime                                   # doctest: +SKIP
-        >>> model.to_onnx("model.onnx")                          # doctest: +SKIP
-        >>> session = onnxruntime.InferenceSession("model.onnx") # doctest: +SKIP
-        >>> session.run(None, {"input": X.T.astype("float32")})[0]  # = predict_proba(X).T
+        >>> import onnxruntime                                      # doctest: +SKIP
+        >>> model.to_onnx("model.onnx")                             # doctest: +SKIP
+        >>> session = onnxruntime.InferenceSession("model.onnx")    # doctest: +SKIP
+        >>> session.run(None, {"input": X.T.astype("float32")})[0]  # doctest: +SKIP
         """
         self._xp()
         from .export import to_onnx
-        return to_onnx(self, path, dtype=dtype)
+        return to_onnx(self, path if self.comm_.is_writer else None, dtype=dtype)
 
     def to_torch(self, *, dtype=None):
         """``predict_proba`` as a ``torch.nn.Sequential`` on rows (needs PyTorch).

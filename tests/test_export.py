@@ -218,3 +218,14 @@ def test_missing_torch_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match="exporting to PyTorch needs torch.*pip install torch"):
         model.to_torch()
+
+
+def test_only_the_writer_rank_writes_the_onnx_file(tmp_path):
+    import types
+    require("onnx")
+    model, X = _fit("relu", "sigmoid", "float32", iterations=5)
+    model.comm_ = types.SimpleNamespace(is_writer=False)  # a rank other than 0 after fit
+    graph = model.to_onnx(tmp_path / "model.onnx")
+    assert not (tmp_path / "model.onnx").exists()
+    np.testing.assert_allclose(_onnx_run(graph, X.T.astype(np.float32)),
+                               model.predict_proba(X).T, rtol=0, atol=1e-5)
