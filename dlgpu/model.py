@@ -305,6 +305,39 @@ class DeepNN:
         grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
         return cost, {k: backend.to_numpy(v) for k, v in grads.items()}
 
+    # -- exports ----------------------------------------------------------------
+    def to_onnx(self, path=None, *, dtype=None):
+        """Write ``predict_proba`` as an ONNX graph to ``path`` (``pip install "dlgpu[onnx]"``).
+
+        **Rows, not columns**: the graph's input ``"input"`` is (batch, n_x),
+        one raw example per row (the saved preprocessing is in the graph),
+        and its output ``"output"`` is (batch, n_L) = ``predict_proba(X).T``.
+        ``dtype``: ``"float32"`` or ``"float64"`` (default: the model's).
+        Returns the ``onnx.ModelProto``; see :func:`dlgpu.export.to_onnx`.
+        After a distributed ``fit`` only the writer (rank 0) writes, as ``save``.
+
+        >>> import onnxruntime                                      # doctest: +SKIP
+        >>> model.to_onnx("model.onnx")                             # doctest: +SKIP
+        >>> session = onnxruntime.InferenceSession("model.onnx")    # doctest: +SKIP
+        >>> session.run(None, {"input": X.T.astype("float32")})[0]  # doctest: +SKIP
+        """
+        self._xp()
+        from .export import to_onnx
+        return to_onnx(self, path if self.comm_.is_writer else None, dtype=dtype)
+
+    def to_torch(self, *, dtype=None):
+        """``predict_proba`` as a ``torch.nn.Sequential`` on rows (needs PyTorch).
+
+        Input (batch, n_x), raw; output (batch, n_L) = ``predict_proba(X).T``.
+        The preprocessing comes first (``dlgpu.torch_modules.Standardize``),
+        then ``nn.Linear`` (weight ``W[l]``, bias ``b[l]``) and the activation
+        of each layer, the output's last; on the CPU, in eval mode, in the
+        model's dtype unless ``dtype`` says otherwise.  See :func:`dlgpu.export.to_torch`.
+        """
+        self._xp()
+        from .export import to_torch
+        return to_torch(self, dtype=dtype)
+
 
 _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learning_rate",
                 "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",

@@ -7,8 +7,9 @@ library imports them.
 
 ``dlgpu train`` (the default) trains a network and can save it and plot it,
 ``dlgpu predict`` and ``dlgpu evaluate`` use a saved model on a data file,
-``dlgpu info`` tells which backend is in use and why, and ``dlgpu bench``
-writes the benchmark report.  Exit status: 0 done; 1 training diverged
+``dlgpu export`` writes one as ONNX or PyTorch for other tools, ``dlgpu
+info`` tells which backend is in use and why, and ``dlgpu bench`` writes
+the benchmark report.  Exit status: 0 done; 1 training diverged
 (the message says where); 2 a user's mistake (a missing file, a bad option,
 data of the wrong shape), one line on stderr; 130 stopped by Ctrl-C (``train
 --out`` still saves what was learned).  ``dlgpu info`` exits 0 also when the
@@ -24,11 +25,12 @@ import warnings
 
 from .. import __version__, backend
 from ..errors import DataRangeWarning, DivergenceError
-from . import data, info, predict, train
+from . import data, export, info, predict, train
 from .reports import USER_ERRORS, explain
 from .reports import one_line as _one_line
 
-COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info}
+COMMANDS = {"train": train, "predict": predict, "evaluate": predict, "info": info,
+            "export": export}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     train.add_parser(sub)
     predict.add_parsers(sub)
+    export.add_parser(sub)
     info.add_parser(sub)
     sub.add_parser("bench", help="run the benchmarks or read their JSON, and write the report",
                    add_help=False)
@@ -45,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    known = {"train", "predict", "evaluate", "info", "bench", "-h", "--help", "--version"}
+    known = {"train", "predict", "evaluate", "export", "info", "bench", "-h", "--help",
+             "--version"}
     if not argv or argv[0] not in known:
         argv = ["train", *argv]  # train is the default command
     if argv[0] == "bench":
