@@ -51,17 +51,26 @@ def shard(X, Y, comm, layout: str = "contiguous"):
 
 # The layout of the shards ``shard`` made, by the shard's id, with a weak reference
 # to tell a live shard from a new array that took a freed one's id: ``fit`` reads
-# it to give each column its index in the whole data set (dropout's masks).
+# it to give each column its index in the whole data set (dropout's masks).  An
+# array type without weak references is told by its memory address, shape and
+# strides instead (its entry is then never dropped; it is a few numbers).
 _layouts: dict[int, tuple] = {}
+
+
+def _signature(X):
+    interface = (getattr(X, "__cuda_array_interface__", None)
+                 or getattr(X, "__array_interface__", None) or {})
+    return (interface.get("data", (None,))[0], tuple(X.shape), getattr(X, "strides", None))
 
 
 def _remember(X_local, layout: str) -> None:
     key = id(X_local)
     try:
         ref = weakref.ref(X_local, lambda _, key=key: _layouts.pop(key, None))
-    except TypeError:  # an array type without weak references: taken as contiguous
+    except TypeError:
+        _layouts[key] = (None, layout, _signature(X_local))
         return
-    _layouts[key] = (ref, layout)
+    _layouts[key] = (ref, layout, None)
 
 
 def shard_layout(X) -> str:
@@ -71,8 +80,10 @@ def shard_layout(X) -> str:
     its columns follow those of the lower ranks.
     """
     entry = _layouts.get(id(X))
-    if entry is not None and entry[0]() is X:
-        return entry[1]
+    if entry is not None:
+        ref, layout, signature = entry
+        if (ref() is X) if ref is not None else signature == _signature(X):
+            return layout
     return "contiguous"
 
 

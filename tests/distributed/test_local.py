@@ -41,6 +41,20 @@ def test_global_columns_give_back_each_shards_columns(layout, m, size):
     assert shard_layout(X.copy()) == "contiguous"  # a user's shard: after the lower ranks'
 
 
+def test_a_shard_without_weak_references_is_known_by_its_memory():
+    from dlgpu.distributed.shard import _remember, shard_layout
+
+    class NoWeakRef:  # an array type that takes no weak references
+        __slots__ = ("shape", "strides", "__array_interface__")
+
+    shard = NoWeakRef()
+    shard.shape, shard.strides, shard.__array_interface__ = (2, 5), (8, 16), {"data": (64, 0)}
+    _remember(shard, "strided")
+    assert shard_layout(shard) == "strided"
+    shard.__array_interface__ = {"data": (128, 0)}  # another array that took its id
+    assert shard_layout(shard) == "contiguous"
+
+
 def test_one_rank_trains_the_dropout_model_of_plain_fit():
     X, Y = data()
     for kwargs in ({}, {"batch_size": 43, "epochs": 2}):
