@@ -132,6 +132,8 @@ def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
         params["preprocess"] = preprocessing.kind
     elif params["preprocess"] is None:
         params.pop("preprocess")  # as format 1 has it: older readers take the file
+    if params.get("keep_prob") == 1.0:
+        params.pop("keep_prob")  # no dropout: older readers take the file (1.0 is the default)
     meta = {
         "format": FORMAT_NAME,
         "format_version": 1 if "preprocess" not in params else FORMAT_VERSION,

@@ -8,7 +8,9 @@ from . import backend, io, propagation
 from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
 from .distributed.faults import abort_on_failure, agree, same_everywhere
+from .distributed.shard import shard_layout
 from .distributed.sync import GradientSync
+from .dropout import check_keep_prob
 from .errors import NotFittedError
 from .initializers import check_init, initialize
 from .outputs import get_output
@@ -64,6 +66,17 @@ class DeepNN:
         ``0`` is silent; ``k > 0`` shows progress on stderr: a tqdm bar on a
         terminal, otherwise one line every k-th record
         (``Cost after iteration i: c | ...`` or ``Epoch e ...``).
+    keep_prob : float
+        Inverted dropout (the course's): in training, each unit of every
+        hidden layer's output is kept with probability ``keep_prob`` and
+        scaled by ``1/keep_prob``; the input and the output layer are never
+        dropped.  ``1.0`` (default) is no dropout; the range is (0, 1].
+        ``predict``, ``predict_proba``, ``score``, ``cost`` and
+        ``loss_and_gradients`` never drop.  The masks come from a
+        counter-based generator keyed by (``seed``, step, layer, unit, the
+        column's index in the whole training set) (:mod:`dlgpu.dropout`):
+        the same on NumPy and CuPy, and for any number of ranks.  The cost
+        recorded in training is the cost of the dropped-out network.
     preprocess : {None, "standardize", "scale"}
         ``None`` (default): X goes into the network as given.  Otherwise
         ``fit`` learns a :class:`~dlgpu.preprocessing.Preprocessing`
@@ -106,7 +119,7 @@ class DeepNN:
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid",
                  learning_rate=0.0075, num_iterations=3000, init="he", seed=1,
                  dtype="float32", *, leaky_relu_slope=0.01, batch_size=None, epochs=None,
-                 shuffle=True, verbose=0, preprocess=None):
+                 shuffle=True, verbose=0, preprocess=None, keep_prob=1.0):
         self.layer_dims = check_layer_dims(layer_dims)
         params = {"slope": leaky_relu_slope} if _is_leaky(hidden_activation) else {}
         self.hidden = get_activation(hidden_activation, **params)
@@ -123,6 +136,7 @@ class DeepNN:
         self.epochs = None if epochs is None else check_int(epochs, "epochs")
         self.shuffle = bool(shuffle)
         self.verbose = check_int(verbose, "verbose")
+        self.keep_prob = check_keep_prob(keep_prob)
         if preprocess is not None and preprocess not in PREPROCESSING:
             raise ValueError(f"preprocess must be None or one of {', '.join(PREPROCESSING)}, "
                              f"got {preprocess!r}")
@@ -152,6 +166,7 @@ class DeepNN:
                 f"output_activation={self.output_activation!r}, "
                 f"learning_rate={self.learning_rate}, {steps}, "
                 f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r}"
+                + (f", keep_prob={self.keep_prob}" if self.keep_prob != 1.0 else "")
                 + (f", preprocess={self.preprocess!r}" if self.preprocess else "") + ")")
 
     # -- parameters -------------------------------------------------------------
@@ -218,7 +233,8 @@ class DeepNN:
         self.comm_ = comm
         with abort_on_failure(comm):
             self.initialize_parameters()
-            sync = GradientSync(comm, self.parameters_, X_checked.shape[1])
+            sync = GradientSync(comm, self.parameters_, X_checked.shape[1],
+                                layout=shard_layout(X))
             sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
             train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync)
         return self
@@ -341,7 +357,7 @@ class DeepNN:
 
 _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learning_rate",
                 "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",
-                "epochs", "shuffle", "verbose", "preprocess")
+                "epochs", "shuffle", "verbose", "preprocess", "keep_prob")
 
 
 def _as_array(Y, name):

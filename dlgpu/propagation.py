@@ -20,13 +20,15 @@ def n_layers(parameters: dict) -> int:
 
 
 def forward(parameters: dict, X, hidden: Activation, output: Activation,
-            keep_cache: bool = True):
+            keep_cache: bool = True, dropout=None):
     """Run the network on X.
 
     Returns ``(AL, ZL, cache)``: AL and ZL are (n_L, m); ``cache`` is the list
     ``[A0, A1, ..., A_{L-1}]`` of layer inputs, all that backward needs (each
     hidden derivative is computed from its layer's output), or ``None`` when
-    ``keep_cache`` is false.
+    ``keep_cache`` is false.  ``dropout``: a :class:`dlgpu.dropout.StepDropout`
+    (training only) drops units of each hidden layer's output, in the fused
+    kernel; the cache then holds the dropped outputs.
     """
     xp = get_array_module(X)
     L = n_layers(parameters)
@@ -34,7 +36,11 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
     cache = [X] if keep_cache else None
     for l in range(1, L):
         # Z = W A_prev, then A = g(Z + b) in place: one fused kernel on CUDA.
-        A = hidden.forward_bias_(xp.matmul(parameters[f"W{l}"], A), parameters[f"b{l}"])
+        Z = xp.matmul(parameters[f"W{l}"], A)
+        if dropout is None:
+            A = hidden.forward_bias_(Z, parameters[f"b{l}"])
+        else:
+            A = hidden.forward_bias_dropout_(Z, parameters[f"b{l}"], dropout.layer(l))
         if keep_cache:
             cache.append(A)
     ZL = xp.matmul(parameters[f"W{L}"], A)
@@ -42,14 +48,15 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
     return output(ZL), ZL, cache
 
 
-def backward(parameters: dict, cache: list, AL, Y, hidden: Activation) -> dict:
+def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=None) -> dict:
     """Gradients of the cross-entropy cost: ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
 
     With a sigmoid output and binary cross-entropy, or a softmax output and
     categorical cross-entropy (Y one-hot), dZ[L] = A[L] - Y.  The 1/m of
     every gradient is folded into dZ[L] once; it then flows through
     dA[l-1] = W[l]^T dZ[l] and dZ[l-1] = dA[l-1] * g'(Z[l-1]) linearly.
-    dA[0] is never computed.
+    dA[0] is never computed.  ``dropout``: the forward pass's
+    :class:`dlgpu.dropout.StepDropout`; dA[l] is masked and scaled as A[l] was.
     """
     xp = get_array_module(AL)
     L = n_layers(parameters)
@@ -66,7 +73,10 @@ def backward(parameters: dict, cache: list, AL, Y, hidden: Activation) -> dict:
             # With one output unit W^T dZ is an outer product: broadcasting gives
             # the same numbers, where BLAS would run a K = 1 GEMM far below its rate.
             dA_prev = W.T * dZ if W.shape[0] == 1 else xp.matmul(W.T, dZ)
-            dZ = hidden.backward_(dA_prev, A_prev)
+            if dropout is None:
+                dZ = hidden.backward_(dA_prev, A_prev)
+            else:
+                dZ = hidden.backward_dropout_(dA_prev, A_prev, dropout.layer(l - 1))
     return grads
 
 

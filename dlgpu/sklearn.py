@@ -87,6 +87,9 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         the memory and is the fast type on most GPUs.
     leaky_relu_slope : float
         Slope for z < 0 when ``activation="leaky_relu"``.
+    keep_prob : float
+        Dropout: each hidden unit is kept with this probability in (0, 1]
+        while training (DeepNN's ``keep_prob``); ``1.0`` is no dropout.
     verbose : int
         ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
 
@@ -111,7 +114,8 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", learning_rate=0.1,
                  batch_size=32, epochs=200, num_iterations=3000, shuffle=True, init="he",
-                 random_state=None, dtype=None, leaky_relu_slope=0.01, verbose=0):
+                 random_state=None, dtype=None, leaky_relu_slope=0.01, verbose=0,
+                 keep_prob=1.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -124,6 +128,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.dtype = dtype
         self.leaky_relu_slope = leaky_relu_slope
         self.verbose = verbose
+        self.keep_prob = keep_prob
 
     def fit(self, X, y, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
@@ -160,7 +165,8 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        learning_rate=self.learning_rate, num_iterations=self.num_iterations,
                        init=self.init, seed=_seed(self.random_state), dtype=dtype,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
-                       epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose)
+                       epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
+                       keep_prob=self.keep_prob)
         if validation_data is not None:
             validation_data = self._columns(validation_data, classes, dtype)
         model.fit(X.T, codes.reshape(1, -1), validation_data=validation_data,

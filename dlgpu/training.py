@@ -21,6 +21,7 @@ from . import backend, propagation
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
+from .dropout import StepDropout
 from .errors import DeviceMemoryError, DivergenceError
 from .interrupt import StepInterrupt, TrainingInterrupted, after_step
 from .progress import Progress
@@ -141,11 +142,12 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
         # that says where; NumPy's overflow warnings on the way there are noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
                 after_step(recorder.interrupt):
+            dropout = _Dropout(model, xp, sync) if model.keep_prob < 1.0 else None
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
-                                      stream, sync)
+                                      stream, sync, dropout)
             else:
-                steps = _train_full_batch(model, X, Y, recorder, sync)
+                steps = _train_full_batch(model, X, Y, recorder, sync, dropout)
     except KeyboardInterrupt:
         if recorder is None:  # before training began: nothing to keep
             raise
@@ -207,48 +209,71 @@ def _examples(m, batch_size, steps_per_epoch, total_steps) -> int:
     return full * m + min(rest * batch_size, m)
 
 
-def _forward(model, X):
-    return propagation.forward(model.parameters_, X, model.hidden, model.output)
+class _Dropout:
+    """The masks' keys over a fit: ``keep_prob``, a seed every rank shares, and
+    the global column indices of the batches, uploaded once (full batch) or
+    once an epoch (mini-batches), never once a step."""
+
+    def __init__(self, model, xp, sync):
+        self.keep_prob, self.xp, self.sync = model.keep_prob, xp, sync
+        self.seed = sync.agreed_seed(model.seed)
+
+    def columns(self, local):
+        """int64 (1, n) on the backend: the global indices of this rank's columns ``local``."""
+        return self.xp.asarray(self.sync.global_columns(local)).reshape(1, -1)
+
+    def at(self, step: int, columns) -> StepDropout:
+        return StepDropout(self.keep_prob, self.seed, step, columns)
 
 
-def _descend(model, AL, cache, T, sync) -> None:
-    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
+def _forward(model, X, dropout=None):
+    return propagation.forward(model.parameters_, X, model.hidden, model.output,
+                               dropout=dropout)
+
+
+def _descend(model, AL, cache, T, sync, dropout=None) -> None:
+    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden, dropout)
     if sync is not None:
         grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
     propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
 
 
-def step(model, X, T, sync=None):
+def step(model, X, T, sync=None, dropout=None):
     """One gradient-descent step of ``model`` on the batch X : (n_x, m), T : (n_L, m).
 
     T are targets as ``model.output.targets`` gives them; ``sync`` (a
     :class:`~dlgpu.distributed.GradientSync`) makes the gradients global,
-    None leaves them this process's.  Returns ZL : (n_L, m) from before the
-    step.  The training loop's step; the benchmarks time it.
+    None leaves them this process's; ``dropout``, a
+    :class:`~dlgpu.dropout.StepDropout`, drops hidden units.  Returns
+    ZL : (n_L, m) from before the step.  The training loop's step; the
+    benchmarks time it.
     """
-    AL, ZL, cache = _forward(model, X)
-    _descend(model, AL, cache, T, sync)
+    AL, ZL, cache = _forward(model, X, dropout)
+    _descend(model, AL, cache, T, sync, dropout)
     return ZL
 
 
-def _train_full_batch(model, X, Y, recorder, sync) -> int:
+def _train_full_batch(model, X, Y, recorder, sync, dropout=None) -> int:
     """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
+    columns = None if dropout is None else dropout.columns(np.arange(X.shape[1]))
     for i in range(model.num_iterations):
+        masks = None if dropout is None else dropout.at(i, columns)
         if i % COST_EVERY:
-            step(model, X, T, sync)
+            step(model, X, T, sync, masks)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
-            AL, ZL, cache = _forward(model, X)
+            AL, ZL, cache = _forward(model, X, masks)
             if recorder(i, i, model.output.cost(ZL, T), X.shape[1]):
                 return i
-            _descend(model, AL, cache, T, sync)
+            _descend(model, AL, cache, T, sync, masks)
         recorder.count(X.shape[1])
     return model.num_iterations
 
 
-def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync) -> int:
+def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync,
+                  dropout=None) -> int:
     """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
     X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
@@ -261,10 +286,14 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         plan = sync.epoch_plan(rng)[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0
+        # Dropout: the global indices of the epoch's columns, one upload, a slice a batch.
+        columns = None if dropout is None else dropout.columns(np.concatenate(plan))
         for Xb, Yb in source(plan):
             T = model.output.targets(Yb, model.dtype)
             n = Xb.shape[1]
-            total += model.output.cost(step(model, Xb, T, sync), T) * T.dtype.type(n)
+            masks = None if dropout is None else dropout.at(
+                steps, columns[:, seen:seen + n])  # the batches come in the plan's order
+            total += model.output.cost(step(model, Xb, T, sync, masks), T) * T.dtype.type(n)
             seen += n
             steps += 1
             recorder.count(n)

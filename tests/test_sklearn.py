@@ -43,6 +43,8 @@ CHECKED = [
     DLClassifier(hidden_layer_sizes=(16,), epochs=100, random_state=0, dtype="float32"),
     DLClassifier(hidden_layer_sizes=(8, 8), activation="tanh", batch_size=None, epochs=None,
                  num_iterations=300, dtype="float64"),
+    DLClassifier(hidden_layer_sizes=(16,), epochs=50, keep_prob=0.8, random_state=0,
+                 dtype="float64"),
 ]
 
 
@@ -277,12 +279,22 @@ def test_wrong_feature_count_and_unfitted_use_are_errors():
     ({"activation": "softsign"}, ValueError, "softsign"),
     ({"dtype": "float16"}, ValueError, "dtype"),
     ({"random_state": -1}, ValueError, "[Ss]eed"),
+    ({"keep_prob": 0.0}, ValueError, r"keep_prob must be in \(0, 1\]"),
 ])
 def test_bad_hyperparameters_are_stored_then_rejected_by_fit(params, error, match):
     clf = DLClassifier(**params)  # scikit-learn's rule: __init__ only stores
     assert all(clf.get_params()[name] == value for name, value in params.items())
     with pytest.raises(error, match=match):
         clf.fit(np.eye(4), [0, 1, 0, 1])
+
+
+def test_keep_prob_reaches_the_network():
+    X, y = make_blobs(n_samples=50, centers=2, random_state=0)
+    clf = DLClassifier(hidden_layer_sizes=(5,), epochs=3, keep_prob=0.5, random_state=0)
+    plain = DLClassifier(hidden_layer_sizes=(5,), epochs=3, random_state=0)
+    assert clf.fit(X, y).model_.keep_prob == 0.5
+    assert clf.loss_curve_ != plain.fit(X, y).loss_curve_
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
 
 
 def test_feature_names_are_kept_from_a_data_frame():

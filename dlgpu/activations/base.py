@@ -86,6 +86,45 @@ class Activation:
         A += b
         return self.forward_cpu(A)
 
+    def forward_bias_dropout_(self, A, b, dropout):
+        """Fused ``A <- g(A + b) * D / keep_prob`` in place (inverted dropout).
+
+        A : (n_l, m), holding ``W A_prev`` on entry; b : (n_l, 1); ``dropout``:
+        the layer's :class:`dlgpu.dropout.LayerDropout`, whose mask D (n_l, m)
+        the CUDA kernel draws per element and NumPy computes (and keeps for
+        the backward pass).  Both multiply ``g(Z)`` by ``1/keep_prob`` or 0,
+        so the two backends give the same numbers.
+        """
+        scale = dropout.scale(A.dtype)
+        if is_device_array(A):
+            _kernel(type(self), "forward_bias_dropout")(
+                b, dropout.columns, *self.param_values(), dropout.key, dropout.threshold,
+                dropout.n_columns, scale, A)
+            return A
+        A += b
+        self.forward_cpu(A)
+        A *= dropout.mask(A.shape[0])  # x * 1 and x * 0: the kernel's (keep ? scale : 0)
+        A *= scale
+        return A
+
+    def backward_dropout_(self, dA, A, dropout):
+        """Fused ``dA <- dA * D / keep_prob * g'(Z)`` in place; returns dZ.
+
+        ``A = g(Z) * D / keep_prob`` is the dropped output the forward pass
+        kept; ``g'`` is taken from ``A * keep_prob`` (g(Z) where kept, to
+        rounding; the dropped units' gradient is 0 whatever it is).
+        """
+        scale = dropout.scale(dA.dtype)
+        if is_device_array(dA):
+            _kernel(type(self), "backward_dropout")(
+                A, dropout.columns, *self.param_values(), dropout.key, dropout.threshold,
+                dropout.n_columns, dropout.keep_prob_as(dA.dtype), scale, dA)
+            return dA
+        dA *= dropout.mask(dA.shape[0])
+        dA *= scale
+        dropout.release()
+        return self.backward_cpu(dA, A * dropout.keep_prob_as(A.dtype))
+
     def backward_(self, dA, A):
         """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
         if is_device_array(dA):

@@ -1,11 +1,19 @@
 """CuPy elementwise kernels for the activations, built lazily and cached.
 
-Three kernels per activation, each type-generic in ``T`` (float32, float64):
+Five kernels per activation, each type-generic in ``T`` (float32, float64):
 
 ``forward_bias``  ``A <- g(A + b)``   in place on the GEMM output ``W A_prev``;
                   b (n_l, 1) broadcasts over the m columns.
 ``forward``       ``A = g(Z)``         into a new array.
 ``backward``      ``dA <- dA * g'(A)`` in place: the dA buffer becomes dZ.
+``forward_bias_dropout``  ``A <- g(A + b) * D / keep_prob`` in place, the
+                  mask D drawn in the kernel (:mod:`dlgpu.dropout`) from the
+                  layer's key, the row (unit) and the column's global index
+                  ``col`` (int64 (1, m), ``I``).
+``backward_dropout``  ``dA <- dA * D / keep_prob * g'(Z)`` in place, from the
+                  dropped output ``ad = g(Z) * D / keep_prob``: the same mask
+                  drawn again from the same counters (no mask array is kept),
+                  and ``g'`` taken from ``a = ad * keep_prob``.
 
 The kernel text is held in :class:`KernelSpec` so that the exact operation
 and preamble handed to CuPy can also be compiled with NVRTC where no GPU is
@@ -18,14 +26,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: kind -> (name suffix, array input, output, operation); the activation's
-#: scalar parameters (e.g. ``slope``) follow the array input
+from ..dropout import CUDA_PREAMBLE as DROPOUT_PREAMBLE
+
+# The dropout kinds' test: unit (row) i / n_columns of column ``col``; ``i`` is
+# the element's index in C order over the output's shape, in CuPy as here.
+_KEEP = "dlgpu_dropout_keep(key, i / n_columns, col, threshold)"
+_DROPOUT_SCALARS = ("I key", "I threshold", "I n_columns")
+
+#: kind -> (name suffix, array inputs, output, operation, trailing scalars); the
+#: activation's scalar parameters (e.g. ``slope``) follow the array inputs
 _KERNELS = {
-    "forward_bias": ("fwd_bias", "T b", "T a", "const T z = a + b; a = FORWARD;"),
-    "forward": ("fwd", "T z", "T a", "a = FORWARD;"),
-    "backward": ("bwd", "T a", "T dz", "dz = BACKWARD;"),
+    "forward_bias": ("fwd_bias", "T b", "T a", "const T z = a + b; a = FORWARD;", ()),
+    "forward": ("fwd", "T z", "T a", "a = FORWARD;", ()),
+    "backward": ("bwd", "T a", "T dz", "dz = BACKWARD;", ()),
+    "forward_bias_dropout": (
+        "fwd_bias_drop", "T b, I col", "T a",
+        f"const T z = a + b; a = FORWARD; a = a * ({_KEEP} ? scale : T(0));",
+        (*_DROPOUT_SCALARS, "T scale")),
+    "backward_dropout": (
+        "bwd_drop", "T ad, I col", "T dz",
+        f"const T a = ad * keep_prob; dz = dz * ({_KEEP} ? scale : T(0)); dz = BACKWARD;",
+        (*_DROPOUT_SCALARS, "T keep_prob", "T scale")),
 }
 KINDS = tuple(_KERNELS)
+#: the kinds that draw a dropout mask
+DROPOUT_KINDS = ("forward_bias_dropout", "backward_dropout")
 
 
 @dataclass(frozen=True)
@@ -50,14 +75,17 @@ def kernel_spec(name: str, kind: str, params: tuple[str, ...], forward: str, bac
     """
     if kind not in _KERNELS:
         raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
-    suffix, array_input, output, operation = _KERNELS[kind]
+    suffix, array_input, output, operation, trailing = _KERNELS[kind]
+    if trailing:
+        preamble = preamble + DROPOUT_PREAMBLE
     return KernelSpec(
         name=f"dlgpu_{name}_{suffix}",
-        in_params=array_input + "".join(f", T {p}" for p in params),
+        in_params=array_input + "".join(f", T {p}" for p in params)
+        + "".join(f", {p}" for p in trailing),
         out_params=output,
         operation=operation.replace("FORWARD", forward).replace("BACKWARD", backward),
         preamble=preamble,
-        scalars=tuple(params))
+        scalars=tuple(params) + tuple(p.split()[1] for p in trailing))
 
 
 _cache: dict = {}
@@ -87,8 +115,10 @@ def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
     """A standalone CUDA translation unit equivalent to what CuPy generates.
 
     Like CuPy, each array input is bound as ``const T &x = _raw_x[i]``, each
-    output as ``T &y = _raw_y[i]``, scalars are passed by value, ``T`` is a
-    typedef, and the preamble comes first.
+    output as ``T &y = _raw_y[i]``, scalars are passed by value, ``T`` (and
+    ``I``, the dropout kernels' int64 placeholder) is a typedef, and the
+    preamble comes first.  The binds index every array by ``i``: the
+    source is for compiling, not for running broadcast arguments.
     """
     args, binds = [], []
     for param in spec.in_params.split(","):
@@ -103,8 +133,9 @@ def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
         args.append(f"{ctype}* _raw_{pname}")
         binds.append(f"{ctype} &{pname} = _raw_{pname}[i];")
     body = "\n        ".join(binds + [spec.operation])
+    index_type = "typedef long long I;\n" if " I " in f" {spec.in_params} " else ""
     return f"""typedef {_CTYPES[dtype]} T;
-{spec.preamble}
+{index_type}{spec.preamble}
 extern "C" __global__ void {spec.name}({', '.join(args)}, const long long _n) {{
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < _n;
          i += (long long)blockDim.x * gridDim.x) {{

@@ -77,6 +77,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--batch-size", type=int, default=None,
                         help="mini-batch size (default: 32 with --epochs, the whole data set "
                              "with --iterations)")
+    parser.add_argument("--keep-prob", type=float, default=1.0, metavar="P",
+                        help="dropout: keep each hidden unit with probability P in (0, 1] "
+                             "while training (default: %(default)s, no dropout)")
     parser.add_argument("--init", default="he",
                         help="weight initialization: he, xavier, course, small or zeros "
                              "(default: %(default)s)")
@@ -167,7 +170,8 @@ def _prepare(args):
                    output_activation=output, learning_rate=args.learning_rate,
                    num_iterations=args.iterations or 0, epochs=epochs, batch_size=batch_size,
                    init=args.init, seed=args.seed, dtype=args.dtype, verbose=verbose,
-                   preprocess=None if args.preprocess == "none" else args.preprocess)
+                   preprocess=None if args.preprocess == "none" else args.preprocess,
+                   keep_prob=args.keep_prob)
     model.notes_ = {"trained_by": f"dlgpu {__version__} train", "data": description,
                     "data_fingerprint": data.fingerprint(X), "m": X.shape[1]}
     validation = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..errors import InvalidDataError
@@ -42,4 +44,57 @@ def shard(X, Y, comm, layout: str = "contiguous"):
     if np.shape(Y)[1] != m:
         raise InvalidDataError(f"X has {m} examples (columns) but Y has {np.shape(Y)[1]}")
     columns = shard_columns(m, comm.rank, comm.size, layout)
-    return X[:, columns], Y[:, columns]
+    X_local = X[:, columns]
+    _remember(X_local, layout)
+    return X_local, Y[:, columns]
+
+
+# The layout of the shards ``shard`` made, by the shard's id, with a weak reference
+# to tell a live shard from a new array that took a freed one's id: ``fit`` reads
+# it to give each column its index in the whole data set (dropout's masks).  An
+# array type without weak references is told by its memory address, shape and
+# strides instead (its entry is then never dropped; it is a few numbers).
+_layouts: dict[int, tuple] = {}
+
+
+def _signature(X):
+    interface = (getattr(X, "__cuda_array_interface__", None)
+                 or getattr(X, "__array_interface__", None) or {})
+    return (interface.get("data", (None,))[0], tuple(X.shape), getattr(X, "strides", None))
+
+
+def _remember(X_local, layout: str) -> None:
+    key = id(X_local)
+    try:
+        ref = weakref.ref(X_local, lambda _, key=key: _layouts.pop(key, None))
+    except TypeError:
+        _layouts[key] = (None, layout, _signature(X_local))
+        return
+    _layouts[key] = (ref, layout, None)
+
+
+def shard_layout(X) -> str:
+    """How ``shard`` laid out X, this rank's columns: ``"strided"`` or ``"contiguous"``.
+
+    An array ``shard`` did not make (a user's own shard) is ``"contiguous"``:
+    its columns follow those of the lower ranks.
+    """
+    entry = _layouts.get(id(X))
+    if entry is not None:
+        ref, layout, signature = entry
+        if (ref() is X) if ref is not None else signature == _signature(X):
+            return layout
+    return "contiguous"
+
+
+def global_columns(local, rank: int, size: int, counts, layout: str = "contiguous"):
+    """The indices in the whole data set of this rank's columns ``local`` (int64).
+
+    ``counts``: every rank's example count.  Strided: rank + size * local;
+    contiguous (``shard``'s blocks, or a user's shards): the lower ranks'
+    counts + local.
+    """
+    local = np.asarray(local, dtype=np.int64)
+    if layout == "strided":
+        return rank + size * local
+    return int(sum(counts[:rank])) + local

@@ -19,17 +19,21 @@ import numpy as np
 from .. import backend
 from ..batching import chunk_columns, epoch_plan
 from .faults import RankError
+from .shard import global_columns
 
 
 class GradientSync:
     """Gradients, costs and batch plans made global over the ranks of ``comm``.
 
     ``parameters`` fixes the layout of the flat buffer (``dW1, db1, ...`` in
-    the order of ``parameters``); ``m_local`` is this rank's example count.
+    the order of ``parameters``); ``m_local`` is this rank's example count;
+    ``layout`` is how this rank's columns lie in the whole data set
+    (:func:`~dlgpu.distributed.shard.shard_layout`).
     """
 
-    def __init__(self, comm, parameters: dict, m_local: int):
+    def __init__(self, comm, parameters: dict, m_local: int, layout: str = "contiguous"):
         self.comm, self.rank, self.size = comm, comm.rank, comm.size
+        self.layout = layout
         self.pending = None  # the OR of the Ctrl-C flags in flight (see interrupted)
         self.counts = comm.allgather(int(m_local))
         self.m = sum(self.counts)
@@ -107,6 +111,16 @@ class GradientSync:
             message = (f"{exc.args[0]} Non-finite gradients appeared first on rank(s) "
                        f"{names} of {self.size}: look at their data.")
             exc.args = (message, *exc.args[1:])
+
+    def global_columns(self, local) -> np.ndarray:
+        """The indices in the whole data set of this rank's columns ``local`` (int64)."""
+        return global_columns(local, self.rank, self.size, self.counts, self.layout)
+
+    def agreed_seed(self, seed) -> int:
+        """``seed``, or where it is None a fresh one from rank 0, the same on every rank."""
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy) & ((1 << 63) - 1)
+        return int(self.comm.allgather(int(seed))[0]) if self.size > 1 else int(seed)
 
     # -- Ctrl-C ---------------------------------------------------------------
     def interrupted(self, requested: bool) -> bool:

@@ -74,6 +74,8 @@ TRAIN = ["train", "--data", "good.npz", "--iterations", "5", "--verbose", "0"]
     (["--iterations", "-1"], "num_iterations must be >= 0, got -1"),
     (["--batch-size", "0"], "batch_size must be >= 1, got 0"),
     (["--epochs", "-2"], "epochs must be >= 0, got -2"),
+    (["--keep-prob", "0"], "keep_prob must be in (0, 1]"),
+    (["--keep-prob", "1.5"], "keep_prob must be in (0, 1]"),
 ])
 def test_train_bad_settings(folder, capsys, options, fragment):
     base = TRAIN[:-4] + TRAIN[-2:] if "--epochs" in options else TRAIN  # not both

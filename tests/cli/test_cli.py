@@ -93,6 +93,16 @@ def test_train_save_evaluate_predict(data_files):
     np.testing.assert_allclose(np.load(folder / "p.npy"), model.predict_proba(X).T, rtol=1e-6)
 
 
+def test_keep_prob_trains_with_dropout_and_is_saved(data_files):
+    folder, X, Y = data_files
+    out = _dlgpu("train", "--data", folder / "train.npz", "--hidden", "8", "--iterations", "300",
+                 "--keep-prob", "0.8", "--verbose", "0", "--out", folder / "model.npz")
+    assert out.returncode == 0, out.stderr
+    model = dlgpu.load_model(folder / "model.npz")
+    assert model.keep_prob == 0.8
+    assert model.score(X, Y) > 0.6
+
+
 def test_train_writes_plots(tmp_path):
     require("matplotlib")
     out = _dlgpu("--iterations", "300", "--plot", tmp_path / "plots")

@@ -56,6 +56,17 @@ def correct(comm, out):
     model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64")
     model.fit(*unequal(X, Y, comm), comm=comm)
     save(out, "unequal", comm, model)
+    # Dropout: each rank draws the masks of its columns by their global indices, as
+    # shard laid them out (contiguous, strided), or after the lower ranks' (a user's shards).
+    for name, layout in (("dropout", "contiguous"), ("dropout-strided", "strided")):
+        model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64",
+                             keep_prob=0.7)
+        model.fit(*distributed.shard(X, Y, comm, layout=layout), comm=comm)
+        save(out, name, comm, model)
+    model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64",
+                         keep_prob=0.7)
+    model.fit(*unequal(X, Y, comm), comm=comm)
+    save(out, "dropout-unequal", comm, model)
     # Mini-batches, no shuffling: the union of the ranks' parts is a known batch.
     model = dlgpu.DeepNN(DIMS, learning_rate=0.1, epochs=3, batch_size=60, shuffle=False,
                          dtype="float64")

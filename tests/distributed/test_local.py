@@ -24,6 +24,48 @@ def test_shards_cover_every_column_once(layout, m, size):
         assert all(np.all(np.diff(c) == 1) for c in columns)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+@pytest.mark.parametrize("m, size", [(10, 3), (301, 2), (7, 7)])
+def test_global_columns_give_back_each_shards_columns(layout, m, size):
+    """What dropout keys its masks by: a shard's columns' indices in the whole data set."""
+    from dlgpu.distributed.shard import global_columns, shard_layout
+    X = np.arange(m, dtype=np.float64).reshape(1, m)
+    counts = [len(range(m)[shard_columns(m, rank, size, layout)]) for rank in range(size)]
+    for rank in range(size):
+        comm = type("Rank", (distributed.LocalCommunicator,), {"rank": rank, "size": size})()
+        X_local, _ = distributed.shard(X, X, comm, layout)
+        assert shard_layout(X_local) == layout
+        local = np.arange(X_local.shape[1])
+        np.testing.assert_array_equal(
+            global_columns(local, rank, size, counts, shard_layout(X_local)), X_local[0])
+    assert shard_layout(X.copy()) == "contiguous"  # a user's shard: after the lower ranks'
+
+
+def test_a_shard_without_weak_references_is_known_by_its_memory():
+    from dlgpu.distributed.shard import _remember, shard_layout
+
+    class NoWeakRef:  # an array type that takes no weak references
+        __slots__ = ("shape", "strides", "__array_interface__")
+
+    shard = NoWeakRef()
+    shard.shape, shard.strides, shard.__array_interface__ = (2, 5), (8, 16), {"data": (64, 0)}
+    _remember(shard, "strided")
+    assert shard_layout(shard) == "strided"
+    shard.__array_interface__ = {"data": (128, 0)}  # another array that took its id
+    assert shard_layout(shard) == "contiguous"
+
+
+def test_one_rank_trains_the_dropout_model_of_plain_fit():
+    X, Y = data()
+    for kwargs in ({}, {"batch_size": 43, "epochs": 2}):
+        plain = dlgpu.DeepNN(DIMS, dtype="float64", num_iterations=30, keep_prob=0.6,
+                             **kwargs).fit(X, Y)
+        ranked = dlgpu.DeepNN(DIMS, dtype="float64", num_iterations=30, keep_prob=0.6, **kwargs)
+        ranked.fit(X, Y, comm=distributed.init("local"))
+        for key, value in plain.parameters_.items():
+            np.testing.assert_array_equal(ranked.parameters_[key], value)
+
+
 def test_shard_refuses_too_few_examples_and_bad_shapes():
     comm = distributed.LocalCommunicator()
     with pytest.raises(dlgpu.InvalidDataError, match="3 examples cannot be shared among 4"):

@@ -49,7 +49,8 @@ def _parameters(arrays: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", ["full-float64", "full-float32", "unequal", "minibatch",
-                                  "shuffled", "callbacks"])
+                                  "shuffled", "callbacks", "dropout", "dropout-strided",
+                                  "dropout-unequal"])
 def test_ranks_hold_the_same_bits(results, name):
     _, loaded = results
     rank0, rank1 = loaded[name, 0], loaded[name, 1]
@@ -68,6 +69,19 @@ def test_full_batch_equals_one_process(results, name, dtype, tolerance):
     one = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype=dtype).fit(X, Y)
     assert _relative_error(_parameters(loaded[name, 0]), one.parameters_) < tolerance
     assert loaded[name, 0]["costs"] == pytest.approx(one.costs_, rel=tolerance)
+
+
+@pytest.mark.parametrize("name", ["dropout", "dropout-strided", "dropout-unequal"])
+def test_full_batch_dropout_equals_one_process(results, name):
+    """Masks keyed by the columns' global indices: two ranks drop what one process drops."""
+    _, loaded = results
+    X, Y = data()
+    one = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64",
+                       keep_prob=0.7).fit(X, Y)
+    plain = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64").fit(X, Y)
+    assert _relative_error(_parameters(loaded[name, 0]), one.parameters_) < 1e-12
+    assert loaded[name, 0]["costs"] == pytest.approx(one.costs_, rel=1e-12)
+    assert _relative_error(one.parameters_, plain.parameters_) > 1e-3  # dropout did something
 
 
 def test_a_global_batch_is_the_union_of_the_ranks_parts(results):
