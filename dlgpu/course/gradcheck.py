@@ -98,8 +98,17 @@ def dictionary_to_vector(parameters):
     keys = []
     for name in names:
         keys += [name] * int(np.prod(parameters[name].shape))
-    theta = xp.concatenate([xp.reshape(parameters[k], (-1, 1)) for k in names], axis=0)
-    return theta, keys
+    return _column([parameters[k] for k in names], xp), keys
+
+
+def _column(arrays, xp):
+    """The arrays flattened in C order and stacked into one (n, 1) column."""
+    theta = xp.zeros((sum(int(a.size) for a in arrays), 1), dtype=np.float64)
+    start = 0
+    for a in arrays:
+        theta[start:start + a.size] = a.reshape((-1, 1))
+        start += a.size
+    return theta
 
 
 @follows_caller
@@ -131,7 +140,7 @@ def gradients_to_vector(gradients):
         raise InvalidDataError(f"gradients must hold dW1, db1, ..., dWL, dbL; got "
                                f"{sorted(gradients)}")
     xp = get_array_module(*(gradients[k] for k in names))
-    return xp.concatenate([xp.reshape(gradients[k], (-1, 1)) for k in names], axis=0)
+    return _column([gradients[k] for k in names], xp)
 
 
 @follows_caller

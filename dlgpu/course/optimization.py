@@ -51,8 +51,9 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     np.random.seed(seed)
     permutation = list(np.random.permutation(m))
     index = to_module(np.asarray(permutation, dtype=np.int64), get_array_module(X))
-    shuffled_X = X[:, index]
-    shuffled_Y = Y.reshape((1, m))[:, index].reshape((1, m))
+    shuffled_X = get_array_module(X).take(X, index, axis=1)
+    shuffled_Y = get_array_module(Y).take(Y.reshape((1, m)), to_module(index, get_array_module(Y)),
+                                          axis=1)
     mini_batches = []
     num_complete_minibatches = math.floor(m / mini_batch_size)
     for k in range(num_complete_minibatches):
@@ -70,8 +71,8 @@ def _zeros_like_grads(parameters):
     L = len(parameters) // 2
     v = {}
     for l in range(1, L + 1):
-        v[f"dW{l}"] = xp.zeros_like(parameters[f"W{l}"], dtype=np.float64)
-        v[f"db{l}"] = xp.zeros_like(parameters[f"b{l}"], dtype=np.float64)
+        v[f"dW{l}"] = xp.zeros(parameters[f"W{l}"].shape, dtype=np.float64)
+        v[f"db{l}"] = xp.zeros(parameters[f"b{l}"].shape, dtype=np.float64)
     return v
 
 
@@ -142,7 +143,7 @@ def adam_step(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon):
         xp = get_array_module(value, grads[d])
         new_v[d] = beta1 * v[d] + (1 - beta1) * grads[d]
         v_corrected[d] = new_v[d] / (1 - beta1 ** t)
-        new_s[d] = beta2 * s[d] + (1 - beta2) * xp.power(grads[d], 2)
+        new_s[d] = beta2 * s[d] + (1 - beta2) * grads[d] ** 2
         s_corrected[d] = new_s[d] / (1 - beta2 ** t)
         new_parameters[key] = value - learning_rate * v_corrected[d] / (
             xp.sqrt(s_corrected[d]) + epsilon)

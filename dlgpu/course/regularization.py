@@ -40,7 +40,7 @@ def regularized_cost(A3, Y, parameters, lambd, L=3):
     xp = get_array_module(A3)
     m = Y.shape[1]
     cross_entropy_cost = nansum_mean(A3, Y)
-    squares = sum(float(xp.sum(xp.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
+    squares = sum(float(xp.sum(parameters[f"W{l}"] * parameters[f"W{l}"])) for l in range(1, L + 1))
     return np.float64(cross_entropy_cost + lambd / (2 * m) * squares)
 
 
