@@ -12,7 +12,10 @@ files, e.g. ``from dlgpu.course.w4a1 import *``: ``w2a1`` (NumPy basics),
 ``w2a2`` (logistic regression), ``w3a1`` (planar data, 2021+) and
 ``w3a1_v2`` (its older versions, seeded differently), ``w4a1`` (deep network
 step by step) and ``w4a1_v4a`` (its older version, keyed differently),
-``w4a2`` (its application).  Only what differs between the
+``w4a2`` (its application); Course 2 (Improving Deep Neural Networks):
+``c2w1a1`` (Initialization), ``c2w1a2`` (Regularization), ``c2w1a3``
+(Gradient Checking) and ``c2w2a1`` (Optimization Methods), whose shared
+three-layer network is :mod:`.threelayer`.  Only what differs between the
 assignments is written twice (initializers, ``compute_cost``'s return type).
 
 On the CuPy backend the step functions take NumPy and CuPy arrays in any mix

@@ -155,3 +155,39 @@ def check_cache_shapes(dZ, A_prev, W, b) -> None:
     if dZ is not None and dZ.shape != (W.shape[0], A_prev.shape[1]):
         raise InvalidDataError(f"dZ must be (n_l, m) = ({W.shape[0]}, {A_prev.shape[1]}), "
                                f"got {dZ.shape}")
+
+
+def check_cache_tuple(cache, length: int, producer: str) -> tuple:
+    """The course's flat cache tuples (Course 2): ``length`` entries, as ``producer`` returns."""
+    if not isinstance(cache, (tuple, list)) or len(cache) != length:
+        got = f"{len(cache)} entries" if isinstance(cache, (tuple, list)) else \
+            type(cache).__name__
+        raise InvalidDataError(f"cache must be the {length}-tuple {producer} returns; got {got}")
+    return tuple(cache)
+
+
+def check_probability(value, name: str) -> float:
+    """A probability in (0, 1], such as dropout's ``keep_prob``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1], got {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+def check_decay(value, name: str) -> float:
+    """A moving-average rate beta in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_non_negative(value, name: str) -> float:
+    """A finite real number >= 0 (the L2 strength lambd, a decay rate)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return float(value)

@@ -13,10 +13,12 @@ that stand in for their solved notebooks (the name mapping).
 
 import numpy as np
 
-from dlgpu.course import w2a1, w2a2, w3a1, w3a1_v2, w4a1, w4a1_v4a, w4a2
+from dlgpu.course import (c2w1a1, c2w1a2, c2w1a3, c2w2a1, w2a1, w2a2, w3a1, w3a1_v2, w4a1,
+                          w4a1_v4a, w4a2)
 
 ASSIGNMENTS = {"W2A1": w2a1, "W2A2": w2a2, "W3A1": w3a1, "W3A1 (testCases_v2)": w3a1_v2,
-               "W4A1": w4a1, "W4A1 (testCases_v4a)": w4a1_v4a, "W4A2": w4a2}
+               "W4A1": w4a1, "W4A1 (testCases_v4a)": w4a1_v4a, "W4A2": w4a2,
+               "C2W1A1": c2w1a1, "C2W1A2": c2w1a2, "C2W1A3": c2w1a3, "C2W2A1": c2w2a1}
 RTOL, ATOL = 1e-6, 1e-8
 
 

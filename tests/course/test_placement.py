@@ -7,7 +7,7 @@ import pytest
 
 import dlgpu
 from dlgpu import course
-from dlgpu.course import w2a1, w2a2, w3a1, w4a1  # noqa: F401
+from dlgpu.course import c2w1a2, c2w1a3, c2w2a1, w2a1, w2a2, w3a1, w4a1  # noqa: F401
 from dlgpu.backend import map_arrays
 
 
@@ -37,6 +37,19 @@ def _planar_backward_args():
 def _layer():
     rng = _rng()
     return rng.randn(3, 2), rng.randn(1, 3), rng.randn(1, 1)
+
+
+def _three_layer():
+    rng = _rng()
+    X = rng.randn(3, 5)
+    parameters = {"W1": rng.randn(4, 3), "b1": rng.randn(4, 1), "W2": rng.randn(2, 4),
+                  "b2": rng.randn(2, 1), "W3": rng.randn(1, 2), "b3": rng.randn(1, 1)}
+    return X, (rng.rand(1, 5) > 0.5).astype(float), parameters
+
+
+def _three_layer_grads():
+    _, _, parameters = _three_layer()
+    return parameters, {"d" + k: v * 0.1 for k, v in parameters.items()}
 
 
 #: name -> (function, arguments built with NumPy on the NumPy backend, picks the arrays to check)
@@ -70,6 +83,17 @@ CASES = {
     "sigmoid (week 2)": (w2a2.sigmoid, lambda: (np.array([0, 2]),)),
     "normalize_rows": (w2a1.normalize_rows, lambda: (np.array([[0, 3, 4], [1, 6, 4]]),)),
     "softmax": (w2a1.softmax, lambda: (np.array([[9, 2, 5, 0, 0]]),)),
+    "forward_propagation_with_dropout": (c2w1a2.forward_propagation_with_dropout,
+                                         lambda: (_three_layer()[0], _three_layer()[2], 0.7)),
+    "backward_propagation_with_regularization": (
+        c2w1a2.backward_propagation_with_regularization,
+        lambda: (*_three_layer()[:2], c2w1a2.forward_propagation(*_three_layer()[::2])[1], 0.7)),
+    "gradients_to_vector": (c2w1a3.gradients_to_vector, lambda: (_three_layer_grads()[1],)),
+    "random_mini_batches": (c2w2a1.random_mini_batches, lambda: (*_three_layer()[:2], 2)),
+    "update_parameters_with_adam": (
+        lambda *a: c2w2a1.update_parameters_with_adam(*a)[:3],
+        lambda: (*_three_layer_grads(), *c2w2a1.initialize_adam(_three_layer()[2]), 1)),
+    "predict (C2)": (c2w2a1.predict, _three_layer),
 }
 
 
