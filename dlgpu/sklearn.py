@@ -45,7 +45,7 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
         return estimator._validate_data(X, y, **check_params)
 
 from .model import DeepNN
-from .validation import check_dtype, check_int
+from .validation import check_dtype, check_int, check_several_classes
 
 __all__ = ["DLClassifier"]
 
@@ -169,9 +169,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             X, y = validate_data(self, X, y, dtype=dtype)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(f"DLClassifier needs at least 2 classes to learn; y holds 1 class "
-                             f"(only the label {classes.tolist()[0]!r})")
+        check_several_classes(classes, "DLClassifier")
         model = DeepNN(self._layer_dims(X.shape[1], len(classes)),
                        hidden_activation=self.activation,
                        output_activation="sigmoid" if len(classes) == 2 else "softmax",
