@@ -44,6 +44,7 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
     def validate_data(estimator, /, X="no_validation", y="no_validation", **check_params):
         return estimator._validate_data(X, y, **check_params)
 
+from .backend import _caller_stacklevel
 from .model import DeepNN
 from .validation import check_dtype, check_int, check_several_classes
 
@@ -284,11 +285,12 @@ def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess) -> N
     hint = ("the features may be on very different scales: keep the default "
             "preprocess='standardize' or put a StandardScaler in front"
             if preprocess is None else
-            "try a smaller learning_rate, more epochs, or another init")
-    warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, no lower "
-                  f"than {constant_cost(codes, n_classes):.6g}, the cost of predicting each "
+            "try another learning_rate (smaller if the cost grew), more epochs, or "
+            "another init")
+    warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, not "
+                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes):.6g}, the cost of predicting each "
                   f"class's share of y without looking at X: the network learned nothing from "
-                  f"X; {hint}", ConvergenceWarning, stacklevel=3)
+                  f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())
 
 
 def _seed(random_state):

@@ -78,6 +78,6 @@ def test_a_learning_run_gives_no_warning_and_a_stalled_one_does():
         DLClassifier(hidden_layer_sizes=(4,), epochs=20, random_state=0).fit(X, y)
     # zero weights without hidden layers predict 1/2 for all: log 2, above the labels'
     # entropy, and a tiny step cannot move it
-    with pytest.warns(ConvergenceWarning, match="smaller learning_rate"):
+    with pytest.warns(ConvergenceWarning, match="another learning_rate"):
         DLClassifier(hidden_layer_sizes=(), epochs=1, learning_rate=1e-12, init="zeros",
                      random_state=0).fit(X, np.r_[np.zeros(150), np.ones(50)])

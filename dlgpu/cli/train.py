@@ -25,7 +25,7 @@ from ..model import DeepNN
 from ..preprocessing import Preprocessing
 from ..validation import check_several_classes
 from . import data
-from .info import backend_quietly
+from .info import backend_quietly, fallback_note
 
 #: exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 INTERRUPTED = 130
@@ -231,7 +231,7 @@ def _print_start(model, output, description, X, validation, args) -> None:
           f"{output} output) on {description} (m = {X.shape[1]}{held}) with the {name} "
           f"backend, {args.dtype}: {how}, learning rate {model.learning_rate}, "
           f"inputs: {args.preprocess}"
-          + (f"\n(CuPy unavailable: {reason})" if reason else ""), flush=True)
+          + (f"\n({fallback_note(reason)})" if reason else ""), flush=True)
 
 
 def _print_results(model, X, Y, validation, args, elapsed: float) -> None:
