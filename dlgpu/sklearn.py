@@ -10,20 +10,27 @@ output (n_L = n_classes).
 
 The network lives on dlgpu's backend (CuPy on a GPU, NumPy otherwise); what
 ``predict`` and ``predict_proba`` return is always NumPy.  Training is plain
-gradient descent, which needs features on similar scales: put a
-``StandardScaler`` in front (``make_pipeline(StandardScaler(), DLClassifier())``).
+gradient descent, which needs features on similar scales: by default the
+network standardizes its inputs itself (``preprocess="standardize"``, learned
+in ``fit`` and carried by ``model_``, as ``dlgpu train`` does), so raw data
+works as it is.  When the training cost ends no lower than the cost of
+ignoring X (see :func:`learned_nothing`), ``fit`` warns with scikit-learn's
+``ConvergenceWarning``.
 
 scikit-learn is an optional dependency: ``pip install 'dlgpu[sklearn]'``.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted
@@ -37,8 +44,9 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
     def validate_data(estimator, /, X="no_validation", y="no_validation", **check_params):
         return estimator._validate_data(X, y, **check_params)
 
+from .backend import _caller_stacklevel
 from .model import DeepNN
-from .validation import check_dtype, check_int
+from .validation import check_dtype, check_int, check_several_classes
 
 __all__ = ["DLClassifier"]
 
@@ -92,6 +100,15 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         while training (DeepNN's ``keep_prob``); ``1.0`` is no dropout.
     verbose : int
         ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
+    preprocess : {"standardize", "scale"} or None
+        The input transform the network learns in ``fit`` and applies to
+        every X after (DeepNN's ``preprocess``): ``"standardize"`` (the
+        default) each feature to mean 0 and standard deviation 1,
+        ``"scale"`` every feature by the largest |x|, ``None`` nothing (for
+        data already scaled, e.g. after a ``StandardScaler``).  Without it,
+        raw features of different scales (breast cancer's areas in the
+        thousands beside ratios near 0.1) stall gradient descent at the cost
+        of ignoring X.
 
     Attributes
     ----------
@@ -115,7 +132,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", learning_rate=0.1,
                  batch_size=32, epochs=200, num_iterations=3000, shuffle=True, init="he",
                  random_state=None, dtype=None, leaky_relu_slope=0.01, verbose=0,
-                 keep_prob=1.0):
+                 keep_prob=1.0, preprocess="standardize"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -129,6 +146,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.leaky_relu_slope = leaky_relu_slope
         self.verbose = verbose
         self.keep_prob = keep_prob
+        self.preprocess = preprocess
 
     def fit(self, X, y, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
@@ -156,9 +174,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             X, y = validate_data(self, X, y, dtype=dtype)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(f"DLClassifier needs at least 2 classes to learn; y holds 1 class "
-                             f"(only the label {classes.tolist()[0]!r})")
+        check_several_classes(classes, "DLClassifier")
         model = DeepNN(self._layer_dims(X.shape[1], len(classes)),
                        hidden_activation=self.activation,
                        output_activation="sigmoid" if len(classes) == 2 else "softmax",
@@ -166,7 +182,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        init=self.init, seed=_seed(self.random_state), dtype=dtype,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
                        epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
-                       keep_prob=self.keep_prob)
+                       keep_prob=self.keep_prob, preprocess=self.preprocess)
         if validation_data is not None:
             validation_data = self._columns(validation_data, classes, dtype)
         model.fit(X.T, codes.reshape(1, -1), validation_data=validation_data,
@@ -175,6 +191,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.n_iter_ = model.n_iter_
         self.loss_curve_ = list(model.costs_)
+        _warn_if_nothing_learned(self.loss_curve_, codes, len(classes), self.preprocess)
         return self
 
     def _layer_dims(self, n_x: int, n_classes: int) -> list[int]:
@@ -233,6 +250,51 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+#: the final cost counts as not moved when it is at least ``(1 - NOT_MOVED) * H``
+NOT_MOVED = 0.01
+
+
+def constant_cost(codes, n_classes: int) -> float:
+    """The cross-entropy of predicting each class's share of y for every example, ignoring X.
+
+    That is the entropy of the labels, ``H = -sum_k p_k log p_k`` with ``p_k``
+    the share of class k in ``codes`` (class indices, any shape): the lowest
+    cost a network reaches without using X, the plateau of a network whose
+    hidden units all saturated or died on unscaled inputs.
+    """
+    shares = np.bincount(np.ravel(codes), minlength=n_classes) / np.size(codes)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum())
+
+
+def learned_nothing(loss_curve, codes, n_classes: int) -> bool:
+    """Whether training ended no better than ignoring X.
+
+    True when the last recorded cost is at least ``(1 - NOT_MOVED)`` times
+    :func:`constant_cost` (within 1% of it, or above it), or is not finite.
+    A first record far above it (a blow-up on raw data) does not count as
+    progress: only where the cost ends matters.
+    """
+    if not loss_curve:
+        return False
+    last = float(loss_curve[-1])
+    return not math.isfinite(last) or last >= (1 - NOT_MOVED) * constant_cost(codes, n_classes)
+
+
+def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess) -> None:
+    if not learned_nothing(loss_curve, codes, n_classes):
+        return
+    hint = ("the features may be on very different scales: keep the default "
+            "preprocess='standardize' or put a StandardScaler in front"
+            if preprocess is None else
+            "try another learning_rate (smaller if the cost grew), more epochs, or "
+            "another init")
+    warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, not "
+                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes):.6g}, the cost of predicting each "
+                  f"class's share of y without looking at X: the network learned nothing from "
+                  f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())
 
 
 def _seed(random_state):

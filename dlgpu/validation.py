@@ -197,3 +197,21 @@ def check_Y(Y, m: int, name: str = "Y", binary: bool = True):
         raise InvalidDataError(f"{name} must hold only the labels 0 and 1; found "
                                f"{int(bad.sum())} other value(s), e.g. {examples}")
     return Y
+
+
+def check_several_classes(classes, who: str, name: str = "y") -> None:
+    """Refuse labels of one class: ``classes`` are the distinct labels (``np.unique``).
+
+    One message for ``DLClassifier`` and ``dlgpu train``: a network trained
+    on one class learns to say that class, and reports 100% accuracy.
+    """
+    classes = np.asarray(to_numpy(classes)).ravel()
+    if classes.size >= 2:
+        return
+    if classes.size == 0:
+        raise InvalidDataError(f"{who} needs at least 2 classes to learn; {name} holds none")
+    label = classes.tolist()[0]
+    if isinstance(label, float) and label.is_integer():
+        label = int(label)  # a CSV's labels are floats: 1, not 1.0
+    raise InvalidDataError(f"{who} needs at least 2 classes to learn; {name} holds 1 class "
+                           f"(only the label {label!r})")

@@ -170,18 +170,48 @@ def set_backend(name: str) -> str:
     _requested, _module, _fallback_reason = name, module, reason
     if reason is not None and reason not in _warned:
         _warned.add(reason)
-        warnings.warn(f"dlgpu is using NumPy because CuPy cannot run: {reason}",
+        warnings.warn(f"dlgpu is using NumPy because CuPy cannot run: {reason} (said once; "
+                      f"{ENV_VAR}=numpy chooses NumPy without this warning)",
                       BackendFallbackWarning, stacklevel=_caller_stacklevel())
     return get_backend()
 
 
 def _caller_stacklevel() -> int:
-    """The stacklevel of the first frame outside dlgpu, so warnings point at user code."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The stacklevel of the user's own call, so that a warning points at it.
+
+    The first frame outside dlgpu and outside installed packages
+    (site-packages: scikit-learn's Pipeline and GridSearchCV, joblib, pytest,
+    IPython), so a warning raised in ``DLClassifier.fit`` inside a Pipeline
+    names the line that fitted the Pipeline.  When no frame qualifies (all of
+    the user's code is installed), the first frame outside dlgpu.
+    """
+    package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+    installed = _installed_prefixes()
     frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+    outside_dlgpu = None
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith(package):
+            if outside_dlgpu is None:
+                outside_dlgpu = level
+            if not path.startswith(installed):
+                return level
         frame, level = frame.f_back, level + 1
-    return level
+    return outside_dlgpu if outside_dlgpu is not None else level
+
+
+def _installed_prefixes() -> tuple[str, ...]:
+    """The folders installed packages live in (site-packages), as path prefixes."""
+    import site
+    import sysconfig
+
+    folders = {sysconfig.get_paths().get(key) for key in ("purelib", "platlib")}
+    try:
+        folders.update(site.getsitepackages())
+        folders.add(site.getusersitepackages())
+    except AttributeError:  # an old virtualenv's site module lacks them
+        pass
+    return tuple(os.path.join(os.path.abspath(f), "") for f in folders if f)
 
 
 def _active() -> ModuleType:

@@ -5,6 +5,11 @@ through pyplot, so no window opens and no global state changes.  Each PNG
 carries the numbers it plots, as JSON in its ``Description`` text chunk
 (``PIL.Image.open(path).text["Description"]``), so a reader, or a test, can
 check a chart against the results it was drawn from.
+
+A chart of a flagged run (:mod:`dlgpu.bench.trust`) carries the flag on its
+face, a red line above the plot (:func:`flag_banner`), and in its metadata
+(``"flag"`` in the Description, ``[flagged]`` in the Title): a chart copied
+out of the report must not look like a clean measurement.
 """
 
 from __future__ import annotations
@@ -33,7 +38,19 @@ def _figure(width: float, height: float):
     return figure
 
 
-def _save(figure, path: Path, title: str, data: dict) -> Path:
+def flag_banner(reasons) -> str | None:
+    """The line a flagged run's charts carry, from its flags' short reasons; None unflagged."""
+    reasons = list(dict.fromkeys(r for r in reasons if r))
+    if not reasons:
+        return None
+    return (f"⚠ FLAGGED RUN ({', '.join(reasons)}): these figures may mislead; "
+            f"see the flags at the top of report.md")
+
+
+def _save(figure, path: Path, title: str, data: dict, flag: str | None = None) -> Path:
+    if flag:
+        figure.suptitle(flag, color="#b00000", fontsize=10, fontweight="bold")
+        title, data = f"{title} [flagged]", {**data, "flag": flag}
     figure.savefig(path, format="png", bbox_inches="tight",
                    metadata={"Title": title, "Description": json.dumps(data)})
     return path
@@ -93,8 +110,12 @@ def _impl_of_label(results: list[Result]) -> dict:
     return {column_label(r.impl, r.device): r.impl for r in results}
 
 
-def training_time_chart(results: list[Result], path, kind: str = "step") -> Path:
-    """Median time per step (or run), one bar per implementation and device, log scale."""
+def training_time_chart(results: list[Result], path, kind: str = "step",
+                        flag: str | None = None) -> Path:
+    """Median time per step (or run), one bar per implementation and device, log scale.
+
+    ``flag``: the run's :func:`flag_banner`, drawn above the chart (every chart takes it).
+    """
     path = Path(path)
     cases, series = _series(results, lambda r: r.median_s)
     _, spans = _series(results, lambda r: (r.q1_s, r.q3_s))
@@ -111,10 +132,10 @@ def training_time_chart(results: list[Result], path, kind: str = "step") -> Path
                     f"(log scale; shorter is faster)")
     axes.set_title(f"Time per {what}")
     return _save(figure, path, f"time per {kind}",
-                 {"figure": f"{kind}_time", "unit": "s", "series": series})
+                 {"figure": f"{kind}_time", "unit": "s", "series": series}, flag)
 
 
-def roofline_chart(results: list[Result], path) -> Path:
+def roofline_chart(results: list[Result], path, flag: str | None = None) -> Path:
     """Percent of the roofline floor reached, one bar per implementation and device."""
     path = Path(path)
     cases, series = _series(results, lambda r: r.metrics()["pct_of_floor"])
@@ -130,7 +151,7 @@ def roofline_chart(results: list[Result], path) -> Path:
                        "work ran from the caches" if max(values) > 100 else ""))
     axes.set_title("How close each training step runs to the hardware's limit")
     return _save(figure, path, "percent of roofline floor",
-                 {"figure": "roofline", "unit": "percent", "series": series})
+                 {"figure": "roofline", "unit": "percent", "series": series}, flag)
 
 
 def _cache_boundary(axes, fits: float, sizes: list, llc_bytes: int) -> None:
@@ -147,7 +168,8 @@ def _cache_boundary(axes, fits: float, sizes: list, llc_bytes: int) -> None:
     axes.annotate(text, where, xycoords="axes fraction", fontsize=7, ha="right")
 
 
-def activation_chart(results: list[Result], path, llc_bytes: int | None = None) -> Path:
+def activation_chart(results: list[Result], path, llc_bytes: int | None = None,
+                     flag: str | None = None) -> Path:
     """GB/s against the number of elements, per activation and device; one panel per dtype.
 
     Each point's bar spans the GB/s of its quartile times; the dotted line is the
@@ -196,4 +218,4 @@ def activation_chart(results: list[Result], path, llc_bytes: int | None = None) 
     figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
                   fontsize=8)
     return _save(figure, path, "activation throughput",
-                 {"figure": "activations", "unit": "GB/s", "series": data})
+                 {"figure": "activations", "unit": "GB/s", "series": data}, flag)

@@ -138,6 +138,8 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
              f"Written {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}"
              + (f" by `{command}`" if command else "") + ".", ""]
     lines += sections.trust_section(result_set)
+    flag = charts.flag_banner(f.short or "flagged" for f in
+                              trust.assess(result_set.results, result_set.sources))
     lines += ["## Machine", ""]
     lines += _machine_lines(result_set)
     lines += sections.skipped_section(result_set, interleaved)
@@ -163,8 +165,8 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
         lines += _section("dlgpu against its peers and the hardware, per step",
                           tables.comparison_table(steps))
         lines += _section("GPU against CPU, per step", tables.speedup_table(steps))
-        charts.training_time_chart(steps, out / "step_time.png", "step")
-        charts.roofline_chart(steps, out / "step_roofline.png")
+        charts.training_time_chart(steps, out / "step_time.png", "step", flag)
+        charts.roofline_chart(steps, out / "step_roofline.png", flag)
         lines += ["![time per training step](step_time.png)", "",
                   "![percent of the roofline floor](step_roofline.png)", ""]
     lines += sections.gpu_section(result_set, steps + interleaved)
@@ -178,7 +180,7 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
         lines += _section("dlgpu against its peers and the hardware, per run",
                           tables.comparison_table(runs))
         lines += _section("GPU against CPU, per run", tables.speedup_table(runs))
-        charts.training_time_chart(runs, out / "run_time.png", "run")
+        charts.training_time_chart(runs, out / "run_time.png", "run", flag)
         lines += ["![time per training run](run_time.png)", ""]
     if activations:
         lines += ["## Activations, forward + backward", "",
@@ -190,7 +192,8 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
                    "100%."), ""]
         lines += _section("Time and bandwidth per call",
                           tables.activation_table(activations, _llc_bytes(result_set)))
-        charts.activation_chart(activations, out / "activations.png", _llc_bytes(result_set))
+        charts.activation_chart(activations, out / "activations.png", _llc_bytes(result_set),
+                                flag)
         lines += ["![activation throughput](activations.png)", ""]
     lines += _section("Ceilings measured in this run", tables.ceilings_table(result_set.results))
     if result_set.others:

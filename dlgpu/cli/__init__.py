@@ -24,7 +24,7 @@ import sys
 import warnings
 
 from .. import __version__, backend
-from ..errors import DataRangeWarning, DivergenceError
+from ..errors import BackendFallbackWarning, DataRangeWarning, DivergenceError
 from . import data, export, info, predict, train
 from .reports import USER_ERRORS, explain
 from .reports import one_line as _one_line
@@ -58,7 +58,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "backend", None) and args.command != "info":
-            backend.set_backend(args.backend)
+            with warnings.catch_warnings():  # a fallback: each command says it in one line
+                warnings.simplefilter("ignore", BackendFallbackWarning)
+                backend.set_backend(args.backend)
         if args.command in ("predict", "evaluate"):
             _note_fallback()
         with warnings.catch_warnings():
@@ -83,7 +85,7 @@ def _note_fallback() -> None:
     info.backend_quietly()
     reason = backend.fallback_reason()
     if reason:
-        print(f"dlgpu: using NumPy (CuPy unavailable: {reason.split(';')[0]})", file=sys.stderr)
+        print(f"dlgpu: {info.fallback_note(reason)}", file=sys.stderr)
 
 
 def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:

@@ -29,6 +29,12 @@ def backend_quietly() -> str:
         return backend.get_backend()
 
 
+def fallback_note(reason: str) -> str:
+    """The one line a command gives when ``auto`` fell back to NumPy (instead of the warning)."""
+    return (f"using NumPy (CuPy unavailable: {reason.split(';')[0]}; `dlgpu info` says how to "
+            f"use a GPU, {backend.ENV_VAR}=numpy silences this)")
+
+
 def run(args) -> int:
     print(f"dlgpu {__version__} (Python {platform.python_version()}, "
           f"{platform.system()} {platform.machine()})")

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from .. import backend
+from ..errors import InvalidDataError
 from ..model import load_model
 from . import data
 
@@ -36,6 +37,7 @@ def add_parsers(sub) -> None:
 def run(args) -> int:
     model = load_model(args.model)
     X, Y, description = data.load(args, labels=args.command == "evaluate")
+    _check_label_column(args, X, model.layer_dims[0], description)
     if model.interrupted_:
         print(f"dlgpu: note: this model's training was interrupted (Ctrl-C) after "
               f"{getattr(model, 'n_iter_', '?')} steps", file=sys.stderr)
@@ -60,6 +62,26 @@ def run(args) -> int:
     if args.out:
         print(f"Wrote {rows.shape[0]} predictions to {args.out}")
     return 0
+
+
+def _check_label_column(args, X, n_x: int, description: str) -> None:
+    """A CSV with one column more or fewer than the model takes: the label column is probably
+    present (read as a feature) or absent (a feature read as the label); say which flag fixes
+    it, rather than the model's advice about (n_x, m) layout, which is for arrays."""
+    if not args.data.lower().endswith(".csv") or X.shape[0] not in (n_x - 1, n_x + 1):
+        return
+    if args.label.lower() == "none" and X.shape[0] == n_x + 1:
+        raise InvalidDataError(
+            f"{description} has {X.shape[0]} columns, all read as features (--label none), "
+            f"but the model takes {n_x} features: a label column is probably present; "
+            f"name it with --label COLUMN (its index or name; -1 is the last)")
+    if args.label.lower() != "none" and X.shape[0] == n_x - 1:
+        fix = ("pass --label none" if args.command == "predict" else
+               "evaluate needs labels: add the label column, or use `dlgpu predict --label none`")
+        raise InvalidDataError(
+            f"{description} has {X.shape[0]} feature columns besides the label column "
+            f"(--label {args.label}) but the model takes {n_x} features: the file probably "
+            f"has no label column; {fix}")
 
 
 def _what_accuracy(model, X) -> tuple[str, str]:

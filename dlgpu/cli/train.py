@@ -23,8 +23,9 @@ from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
 from ..preprocessing import Preprocessing
+from ..validation import check_several_classes
 from . import data
-from .info import backend_quietly
+from .info import backend_quietly, fallback_note
 
 #: exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
 INTERRUPTED = 130
@@ -110,7 +111,9 @@ def output_layer(Y, choice: str) -> tuple[str, int]:
     """The output activation and size for targets Y : (n_y, m).
 
     Labels that are not class numbers are left for ``fit`` to refuse, with
-    its message.  Refused here: a largest label that would make more classes
+    its message.  Refused here: labels of one class (as ``DLClassifier``
+    refuses them: the network would learn to say that class, at 100%
+    training accuracy), a largest label that would make more classes
     than there are examples (an ID or a measurement taken for the label), and
     class numbers with a class that has no example (labels 1/2 would
     otherwise train three classes, one of them empty), as ``fit`` refuses
@@ -118,6 +121,7 @@ def output_layer(Y, choice: str) -> tuple[str, int]:
     """
     if Y.shape[0] > 1:
         return "softmax", Y.shape[0]
+    check_several_classes(np.unique(backend.to_numpy(Y)), "dlgpu train", "Y")
     n_classes = int(Y.max()) + 1 if Y.size and Y.min() >= 0 else 2
     if n_classes > max(Y.shape[1], 2):
         raise InvalidDataError(f"the labels go up to {Y.max():g}, which would make {n_classes} "
@@ -231,7 +235,7 @@ def _print_start(model, output, description, X, validation, args) -> None:
           f"{output} output) on {description} (m = {X.shape[1]}{held}) with the {name} "
           f"backend, {args.dtype}: {how}, learning rate {model.learning_rate}, "
           f"inputs: {args.preprocess}"
-          + (f"\n(CuPy unavailable: {reason})" if reason else ""), flush=True)
+          + (f"\n({fallback_note(reason)})" if reason else ""), flush=True)
 
 
 def _print_results(model, X, Y, validation, args, elapsed: float) -> None:
