@@ -6,7 +6,8 @@ planar, breast-cancer and digits data and a file of shifted, scaled data
 of 100 ReLU units, He initialization, learning rate 0.1, 100 epochs of
 mini-batches of 32.  ``--iterations N`` trains the course's way instead: N
 full-batch gradient steps.  Without options it trains on the planar data,
-the README's main command.
+the README's main command.  ``--task regression`` trains an identity output
+on real-valued targets (the label column) and reports RMSE and R².
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..datasets import train_test_split
 from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
+from ..outputs import target_statistics, unstandardize_output_
 from ..preprocessing import Preprocessing
 from . import data
 from .info import backend_quietly
@@ -56,6 +58,13 @@ def add_parser(sub) -> None:
     parser.add_argument("--activation", default="relu",
                         help="hidden activation: relu, leaky_relu, tanh, sigmoid or identity "
                              "(default: %(default)s)")
+    parser.add_argument("--task", default="classification",
+                        choices=("classification", "regression"),
+                        help="classification: labels are classes, accuracy is reported; "
+                             "regression: the label column (or Y's rows) are real targets, "
+                             "an identity output with the squared-error cost, trained on "
+                             "standardized targets and saved predicting in their units; "
+                             "RMSE and R^2 are reported (default: %(default)s)")
     parser.add_argument("--output", default="auto", choices=("auto", "sigmoid", "softmax"),
                         help="output layer: sigmoid for labels 0/1, softmax for more classes "
                              "(default: %(default)s)")
@@ -155,7 +164,14 @@ def _prepare(args):
     X, Y, description = data.load(args)
     if Y is None:
         raise ValueError(f"{description} has no labels (Y) to train on")
-    output, n_out = output_layer(Y, args.output)
+    if args.task == "regression":
+        if args.output != "auto":
+            raise ValueError(f"--output {args.output} is a classifier's output; --task "
+                             f"regression trains an identity output (leave --output out)")
+        Y = np.asarray(backend.to_numpy(Y), dtype=np.float64)
+        output, n_out = "identity", Y.shape[0]
+    else:
+        output, n_out = output_layer(Y, args.output)
     if args.iterations is not None:
         epochs, batch_size = None, args.batch_size
     else:
@@ -182,15 +198,26 @@ def _run(args, comm, prepared=None) -> int:
     X, Y, description, output, model, validation = prepared or _prepare(args)
     _print_start(model, output, description, X, validation, args)
 
+    # Regression trains on standardized targets (every rank holds the whole split,
+    # so the statistics agree), then folds them into the output layer.
+    standardized = output == "identity"
+    if standardized:
+        mean, std = target_statistics(Y)
+        fit_Y = (Y - mean) / std
+        fit_validation = validation and (validation[0], (validation[1] - mean) / std)
+    else:
+        fit_Y, fit_validation = Y, validation
     start = time.perf_counter()
     try:
         if comm.size == 1:
-            model.fit(X, Y, validation_data=validation)
+            model.fit(X, fit_Y, validation_data=fit_validation)
         else:
-            _fit_shards(model, X, Y, validation, comm)
+            _fit_shards(model, X, fit_Y, fit_validation, comm)
     except KeyboardInterrupt:
         if not getattr(model, "interrupted_", False):
             raise  # before training began: nothing to keep
+    if standardized:
+        unstandardize_output_(model.parameters_, mean, std)
     backend.synchronize()
     elapsed = time.perf_counter() - start
     if model.interrupted_:
@@ -201,7 +228,7 @@ def _run(args, comm, prepared=None) -> int:
         model.save(args.out)
         print(f"Saved the model to {args.out}"
               + (" (training was interrupted: the file says so)" if model.interrupted_ else ""))
-    if args.plot and comm.is_writer:
+    if args.plot and comm.is_writer and output != "identity":
         for path in _plots(model, X, Y, args.plot):
             print(f"Wrote {path}")
     return INTERRUPTED if model.interrupted_ else 0
@@ -230,13 +257,27 @@ def _print_start(model, output, description, X, validation, args) -> None:
           + (f"\n(CuPy unavailable: {reason})" if reason else ""), flush=True)
 
 
+def regression_figures(model, X, Y) -> str:
+    """``RMSE r, R^2 s`` of a regression model on X, Y (RMSE over every output and example)."""
+    error = np.asarray(backend.to_numpy(model.predict(X)), dtype=np.float64) - Y
+    return f"RMSE {float(np.sqrt(np.mean(error ** 2))):.6g}, R^2 {model.score(X, Y):.4f}"
+
+
 def _print_results(model, X, Y, validation, args, elapsed: float) -> None:
-    print(f"Training accuracy: {100 * model.score(X, Y):.2f}% (m = {X.shape[1]}, the examples "
-          f"it was trained on)")
-    if validation is not None:
-        print(f"Validation accuracy: {100 * model.score(*validation):.2f}% "
-              f"(m = {validation[0].shape[1]}, held out by --validation-split "
-              f"{args.validation_split})")
+    if model.output_activation == "identity":
+        print(f"Training: {regression_figures(model, X, Y)} (m = {X.shape[1]}, the examples "
+              f"it was trained on)")
+        if validation is not None:
+            print(f"Validation: {regression_figures(model, *validation)} "
+                  f"(m = {validation[0].shape[1]}, held out by --validation-split "
+                  f"{args.validation_split})")
+    else:
+        print(f"Training accuracy: {100 * model.score(X, Y):.2f}% (m = {X.shape[1]}, the "
+              f"examples it was trained on)")
+        if validation is not None:
+            print(f"Validation accuracy: {100 * model.score(*validation):.2f}% "
+                  f"(m = {validation[0].shape[1]}, held out by --validation-split "
+                  f"{args.validation_split})")
     print(f"Backend: {backend.get_backend()}  Time: {elapsed:.2f} s ({model.n_iter_} iterations"
           + (f", {model.history_['epoch'][-1]} epochs)"
              if model.epochs is not None and model.history_['epoch'] else ")"))
