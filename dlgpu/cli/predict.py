@@ -48,10 +48,10 @@ def run(args) -> int:
         print(f"model: {args.model} {model.layer_dims}{inputs}")
         print(f"data: {description} (m = {X.shape[1]})")
         label, note = _what_accuracy(model, X)
-        if model.output_activation == "identity":  # regression: no accuracy
+        if model.output.name == "identity":  # regression: no accuracy
             from .train import regression_figures
             Y = np.asarray(backend.to_numpy(Y), dtype=np.float64)
-            print(f"{label.replace('accuracy', 'figures')}: "
+            print(f"{label.replace('accuracy', 'fit')}: "
                   f"{regression_figures(model, X, Y)}{note}")
         else:
             print(f"{label}: {100 * model.score(X, Y):.2f}%{note}")
@@ -59,7 +59,7 @@ def run(args) -> int:
         return 0
     result = model.predict_proba(X) if args.proba else model.predict(X)
     rows = np.asarray(backend.to_numpy(result)).T  # one example per line
-    values = args.proba or model.output_activation == "identity"  # regression: real values
+    values = args.proba or model.output.name == "identity"  # regression: real values
     if args.out and args.out.endswith(".npy"):
         np.save(args.out, rows)
     else:
