@@ -75,12 +75,12 @@ def add_parser(sub) -> None:
                              "standardize each feature, scale all by the largest |x|, or "
                              "none (default: %(default)s)")
     parser.add_argument("--learning-rate", type=float, default=None,
-                        help="gradient-descent step size (default: 0.1; 0.01 with --task "
-                             "regression)")
+                        help="gradient-descent step size (default: 0.1); --task regression: "
+                             "0.01")
     steps = parser.add_mutually_exclusive_group()
     steps.add_argument("--epochs", type=int, default=None,
-                       help="passes over the data in mini-batches (default: 100, 20 with "
-                            "--task regression, unless --iterations is given)")
+                       help="passes over the data in mini-batches (default: 100 unless "
+                            "--iterations is given; 20 with --task regression)")
     steps.add_argument("--iterations", type=int, default=None,
                        help="instead of --epochs: this many gradient steps, on the whole "
                             "data set unless --batch-size is given (the course's)")
@@ -89,7 +89,7 @@ def add_parser(sub) -> None:
                              "with --iterations)")
     parser.add_argument("--init", default=None,
                         help="weight initialization: he, xavier, course, small or zeros "
-                             "(default: he; xavier with --task regression)")
+                             "(default: he); --task regression: xavier")
     parser.add_argument("--seed", type=int, default=2,
                         help="seed of the weights, the batches and --validation-split "
                              "(default: %(default)s)")
