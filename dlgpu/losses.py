@@ -1,6 +1,8 @@
-"""Binary cross-entropy, in forms that stay finite at the extremes.
+"""The costs of the output layers: cross-entropies, in forms that stay finite at
+the extremes, and the squared error of regression.
 
-J = -(1/m) * sum( Y log(A) + (1 - Y) log(1 - A) ),  A = sigmoid(Z).
+J = -(1/m) * sum( Y log(A) + (1 - Y) log(1 - A) ),  A = sigmoid(Z), summed
+over the outputs (one for a binary label, k for k independent labels).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ def binary_cross_entropy_from_logits(Z, Y):
 
     Uses ``max(z, 0) - z y + log(1 + exp(-|z|))``, which equals the loss of
     ``sigmoid(z)`` but never takes the log of 0 or exponentiates a large
-    number.  Z, Y : (1, m).  Returns a 0-d array on Z's backend.
+    number.  Z, Y : (k, m), k = 1 for the course's binary output; the losses
+    are summed over the k outputs and averaged over the m examples.  Returns
+    a 0-d array on Z's backend.
     """
     xp = get_array_module(Z)
     loss = xp.maximum(Z, 0)
@@ -65,3 +69,15 @@ def categorical_cross_entropy_from_logits(Z, Y):
     shifted -= log_norm  # log softmax(Z)
     shifted *= Y
     return -shifted.sum() / Z.dtype.type(Z.shape[1])
+
+
+def squared_error(AL, Y):
+    """J = (1/(2m)) sum_i sum_k (AL[k, i] - Y[k, i])^2, the course's squared-error cost.
+
+    Half the mean over examples of the squared errors summed over outputs, so
+    that dJ/dAL = (AL - Y)/m.  AL, Y : (n_L, m).  Returns a 0-d array on AL's
+    backend.
+    """
+    error = AL - Y
+    error *= error
+    return error.sum() / AL.dtype.type(2 * AL.shape[1])

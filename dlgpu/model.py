@@ -1,4 +1,5 @@
-"""``DeepNN``: an L-layer classifier trained by gradient descent, full-batch or mini-batch."""
+"""``DeepNN``: an L-layer classifier or regressor trained by gradient descent, full-batch or
+mini-batch."""
 
 from __future__ import annotations
 
@@ -36,9 +37,14 @@ class DeepNN:
         or ``identity`` (alias ``linear``).
     output_activation : str
         ``sigmoid`` (layer_dims[-1] = 1): the output is P(y = 1 | x), trained
-        with binary cross-entropy, as in the course.  ``softmax``
+        with binary cross-entropy, as in the course; with layer_dims[-1] = k
+        > 1, k independent labels (multi-label), Y : (k, m) of 0/1, the
+        cross-entropies summed over the k outputs.  ``softmax``
         (layer_dims[-1] = C >= 2): one probability per class, categorical
         cross-entropy; Y holds labels 0..C-1 (1, m) or one-hot columns (C, m).
+        ``identity`` (alias ``linear``): regression, A[L] = Z[L], Y : (n_L, m)
+        real values, cost (1/(2m)) * sum of squared errors; ``predict``
+        returns the values and ``score`` is R².
     learning_rate, num_iterations : float, int
         Gradient descent step size and number of steps (one batch per step).
     init : str
@@ -98,7 +104,7 @@ class DeepNN:
         ``iteration``, ``epoch``, ``cost``, ``time`` (seconds since ``fit``
         began), ``epoch_time`` (seconds per pass over the data, None for the
         first full-batch record) and, with validation data, ``val_cost`` and
-        ``val_accuracy``; one entry per record.
+        (classifiers only) ``val_accuracy``; one entry per record.
     n_iter_ : int
         Gradient steps taken (fewer than asked when a callback stopped early).
     backend_ : str
@@ -292,20 +298,24 @@ class DeepNN:
     def predict(self, X):
         """Labels (int64), shape (1, m), of X's kind.
 
-        Sigmoid: 1 where P(y = 1 | x) > 0.5, else 0.  Softmax: the most
-        probable class, 0 to n_L - 1.
+        Sigmoid: 1 where P(y = 1 | x) > 0.5, else 0 (shape (k, m) for k
+        labels).  Softmax: the most probable class, 0 to n_L - 1.  Identity
+        (regression): the predicted values, (n_L, m) in the model's dtype.
         """
         AL, _ = self._output(self._validated(X)[0])
         return backend.like(self.output.labels(AL), X)
 
     def score(self, X, Y) -> float:
-        """Accuracy of ``predict(X)`` against Y (as ``fit`` takes it), in [0, 1]."""
+        """Accuracy of ``predict(X)`` against Y (as ``fit`` takes it), in [0, 1]; for
+        multi-label the fraction of examples with every label right; for an identity
+        output (regression) R², as scikit-learn's ``r2_score`` (averaged over outputs)."""
         X, T = self._validated(X, Y)
         AL, _ = self._output(X)
-        return int((self.output.labels(AL) == self.output.target_labels(T)).sum()) / T.shape[1]
+        return self.output.score(AL, T)
 
     def cost(self, X, Y) -> float:
-        """Cross-entropy cost at the current parameters."""
+        """The cost at the current parameters: cross-entropy, or for regression
+        (1/(2m)) * sum of squared errors."""
         X, T = self._validated(X, Y)
         return float(self.output.cost(self._output(X)[1], T))
 

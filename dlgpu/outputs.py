@@ -1,10 +1,18 @@
 """Output layers: the last activation, its cost and how targets and labels look.
 
 ``sigmoid`` is the course's binary classifier: n_L = 1, Y : (1, m) of 0/1,
-binary cross-entropy.  ``softmax`` goes beyond the course: n_L = C >= 2
-classes, Y one-hot (C, m) or integer labels (1, m), categorical
-cross-entropy.  Both pairs give the same output gradient,
-dZ[L] = A[L] - Y (with Y one-hot), so backpropagation does not change.
+binary cross-entropy; with n_L = k > 1 it is k independent binary labels
+(multi-label), Y : (k, m) of 0/1, the cross-entropies summed over the k
+outputs.  ``softmax`` goes beyond the course: n_L = C >= 2 classes, Y
+one-hot (C, m) or integer labels (1, m), categorical cross-entropy.
+``identity`` is regression: A[L] = Z[L], Y : (n_L, m) real values, cost
+(1/(2m)) * sum of squared errors.  Every pair gives the same output
+gradient, dZ[L] = A[L] - Y (with Y one-hot), so backpropagation does not
+change.
+
+Each head says how good predictions are with ``score(A, T)``: accuracy
+(exact match of all k labels, for multi-label) for the classifiers, R²
+for regression.
 """
 
 from __future__ import annotations
@@ -12,24 +20,39 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid
-from .backend import get_array_module, to_numpy
+from .backend import get_array_module, to_module, to_numpy
 from .errors import InvalidDataError
-from .losses import binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits, softmax
-from .validation import as_array, check_Y
+from .losses import (binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits,
+                     softmax, squared_error)
+from .validation import as_array, check_example_count, check_finite, check_Y
 
-OUTPUT_NAMES = ("sigmoid", "softmax")
+OUTPUT_NAMES = ("sigmoid", "softmax", "identity")
 
 
-class SigmoidOutput:
-    """A[L] = sigmoid(Z[L]) : (1, m), the probability of the label 1."""
+class _Classifier:
+    """What the classifying heads share: accuracy from labels."""
+
+    classifies = True
+
+    def n_correct(self, A, T) -> int:
+        """Examples whose every label is right (exact match over a column)."""
+        return int((self.labels(A) == self.target_labels(T)).all(axis=0).sum())
+
+    def score(self, A, T) -> float:
+        """Accuracy in [0, 1]: the fraction of columns predicted exactly."""
+        return self.n_correct(A, T) / T.shape[1]
+
+
+class SigmoidOutput(_Classifier):
+    """A[L] = sigmoid(Z[L]) : (k, m), the probability of the label 1, one row per label.
+
+    k = 1 is the course's binary classifier; k > 1 is multi-label: k
+    independent binary labels per example.
+    """
 
     name = "sigmoid"
 
     def __init__(self, n_out: int):
-        if n_out != 1:
-            raise ValueError(f"output_activation='sigmoid' needs layer_dims[-1] = 1 "
-                             f"(one probability per example), got {n_out}; use "
-                             f"output_activation='softmax' for {n_out} classes")
         self.n_out = n_out
         self._sigmoid = Sigmoid()
 
@@ -40,21 +63,40 @@ class SigmoidOutput:
         return binary_cross_entropy_from_logits(Z, T)
 
     def check_targets(self, Y, m: int, name: str = "Y"):
-        return check_Y(Y, m, name)
+        """Y : (1, m) labels 0/1, or (k, m) 0/1 indicators for k = n_L > 1 outputs."""
+        k = self.n_out
+        if k == 1:
+            return check_Y(Y, m, name)
+        Y = as_array(Y, name, f"a ({k}, m) array of labels 0 and 1")
+        if Y.ndim != 2 or Y.shape[0] != k:
+            hint = (f"; for {k} classes with one label each use output_activation='softmax'"
+                    if Y.ndim == 2 and Y.shape[0] == 1 else "")
+            raise InvalidDataError(f"{name} must have shape ({k}, m) for layer_dims[-1] = {k} "
+                                   f"sigmoid outputs (one row of 0/1 per label); got shape "
+                                   f"{Y.shape}{hint}")
+        check_example_count(Y, m, name)
+        if Y.dtype.kind not in "biuf":
+            raise InvalidDataError(f"{name} must hold labels 0 and 1; got dtype {Y.dtype}")
+        bad = ~((Y == 0) | (Y == 1))
+        if bool(bad.any()):
+            examples = to_numpy(Y[bad][:3]).tolist()
+            raise InvalidDataError(f"{name} must hold only the labels 0 and 1; found "
+                                   f"{int(bad.sum())} other value(s), e.g. {examples}")
+        return Y
 
     def targets(self, Y, dtype):
-        """Y : (1, m) of 0/1 -> T : (1, m) in ``dtype`` (Y's backend)."""
+        """Y : (k, m) of 0/1 -> T : (k, m) in ``dtype`` (Y's backend)."""
         return Y.astype(dtype, copy=False)
 
     def labels(self, A):
-        """Labels 0/1 (int64), shape (1, m): 1 where P(y = 1 | x) > 0.5."""
+        """Labels 0/1 (int64), shape (k, m): 1 where P(y = 1 | x) > 0.5."""
         return (A > 0.5).astype(np.int64)
 
     def target_labels(self, T):
         return (T == 1).astype(np.int64)
 
 
-class SoftmaxOutput:
+class SoftmaxOutput(_Classifier):
     """A[L] = softmax(Z[L]) : (C, m), one probability per class and example."""
 
     name = "softmax"
@@ -117,11 +159,99 @@ class SoftmaxOutput:
         return T.argmax(axis=0).reshape(1, -1).astype(np.int64)
 
 
+class IdentityOutput:
+    """A[L] = Z[L] : (n_L, m), real-valued predictions (regression), squared-error cost."""
+
+    name = "identity"
+    classifies = False
+
+    def __init__(self, n_out: int):
+        self.n_out = n_out
+
+    def __call__(self, Z):
+        return Z
+
+    def cost(self, Z, T):
+        return squared_error(Z, T)
+
+    def check_targets(self, Y, m: int, name: str = "Y"):
+        """Y : (n_L, m) of finite real numbers."""
+        k = self.n_out
+        Y = as_array(Y, name, f"a ({k}, m) array of real targets")
+        if Y.ndim != 2 or Y.shape[0] != k:
+            hint = f" (reshape it with {name}.reshape({k}, -1))" if Y.ndim == 1 else ""
+            raise InvalidDataError(f"{name} must have shape ({k}, m) for layer_dims[-1] = {k} "
+                                   f"identity (regression) outputs; got shape {Y.shape}{hint}")
+        check_example_count(Y, m, name)
+        if Y.dtype.kind not in "biuf":
+            raise InvalidDataError(f"{name} must hold real numbers (regression targets); "
+                                   f"got dtype {Y.dtype}")
+        if Y.dtype.kind == "f":
+            check_finite(Y, name)
+        return Y
+
+    def targets(self, Y, dtype):
+        """Y : (n_L, m) -> T : (n_L, m) in ``dtype`` (Y's backend)."""
+        return Y.astype(dtype, copy=False)
+
+    def labels(self, A):
+        """The predictions themselves, (n_L, m): regression has no labels."""
+        return A
+
+    def target_labels(self, T):
+        return T
+
+    def n_correct(self, A, T):
+        return None  # no accuracy for real values
+
+    def score(self, A, T) -> float:
+        """R² (scikit-learn's ``r2_score``): 1 - SS_res/SS_tot per output, averaged
+        uniformly over the outputs; an output with constant targets scores 1 when
+        predicted exactly, else 0."""
+        xp = get_array_module(A)
+        A, T = A.astype(np.float64), T.astype(np.float64)
+        residual = ((T - A) ** 2).sum(axis=1)
+        total = ((T - T.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+        constant = total == 0
+        r2 = xp.where(constant, xp.where(residual == 0, 1.0, 0.0),
+                      1 - residual / xp.where(constant, 1.0, total))
+        return float(r2.mean())
+
+
+def target_statistics(Y):
+    """Each target's mean and standard deviation, (n_L, 1) float64 NumPy arrays, of
+    Y : (n_L, m); a constant target gets 1.  Regression trains on (Y - mean) / std."""
+    Y = np.asarray(to_numpy(Y), dtype=np.float64)
+    mean = Y.mean(axis=1, keepdims=True)
+    std = Y.std(axis=1, keepdims=True)
+    return mean, np.where(std <= 10 * np.finfo(np.float64).eps * np.abs(mean), 1.0, std)
+
+
+def unstandardize_output_(parameters: dict, mean, std) -> None:
+    """Fold a target standardization into an identity output layer, in place.
+
+    A network trained on (Y - mean) / std predicts Y itself once
+    W[L] <- std * W[L] and b[L] <- std * b[L] + mean (the output is linear in
+    them), so the model needs nothing else to predict in Y's units.
+    mean, std : (n_L, 1).
+    """
+    L = len(parameters) // 2
+    W, b = parameters[f"W{L}"], parameters[f"b{L}"]
+    xp = get_array_module(W)
+    std, mean = (to_module(np.asarray(v, dtype=np.float64).reshape(-1, 1), xp, W.dtype)
+                 for v in (std, mean))
+    W *= std
+    b *= std
+    b += mean
+
+
 def get_output(name, n_out: int):
     """The output layer called ``name`` for ``n_out`` output units."""
-    heads = {"sigmoid": SigmoidOutput, "logistic": SigmoidOutput, "softmax": SoftmaxOutput}
+    heads = {"sigmoid": SigmoidOutput, "logistic": SigmoidOutput, "softmax": SoftmaxOutput,
+             "identity": IdentityOutput, "linear": IdentityOutput}
     key = name.lower() if isinstance(name, str) else name
     if key not in heads:
         raise ValueError(f"output_activation must be one of {', '.join(OUTPUT_NAMES)} "
-                         f"(cross-entropy needs probabilities), got {name!r}")
+                         f"(sigmoid/softmax for classes, identity for regression), "
+                         f"got {name!r}")
     return heads[key](n_out)

@@ -22,7 +22,8 @@ def _format_record(record: dict, with_cost: bool = True) -> str:
     parts = [f"cost {record['cost']:.6f}"] if with_cost else []
     if "val_cost" in record:
         parts.append(f"val_cost {record['val_cost']:.6f}")
-        parts.append(f"val_accuracy {record['val_accuracy']:.4f}")
+        if "val_accuracy" in record:  # regression has none
+            parts.append(f"val_accuracy {record['val_accuracy']:.4f}")
     return ", ".join(parts)
 
 

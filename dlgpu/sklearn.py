@@ -1,4 +1,5 @@
-"""``DLClassifier``: a scikit-learn classifier that trains a :class:`~dlgpu.DeepNN`.
+"""``DLClassifier`` and ``DLRegressor``: scikit-learn estimators that train a
+:class:`~dlgpu.DeepNN`.
 
 scikit-learn's layout is rows: ``X`` is ``(n_samples, n_features)`` and ``y``
 is ``(n_samples,)`` of any labels scikit-learn accepts (integers, strings,
@@ -6,7 +7,10 @@ booleans, -1/1, ...).  Inside, the course's layout is columns: the network
 sees ``X.T : (n_x, m)`` and the labels as class indices ``(1, m)``, so
 ``model_.parameters_["W1"]`` is ``(n_1, n_features)``.  Two classes train a
 sigmoid output (n_L = 1, the course's classifier); more train a softmax
-output (n_L = n_classes).
+output (n_L = n_classes); a 2-D label indicator ``y : (n_samples, k)``
+(multi-label, as ``MLPClassifier`` takes it) trains k sigmoid outputs.
+``DLRegressor`` trains an identity output with the squared-error cost on
+real targets ``y : (n_samples,)`` or ``(n_samples, n_outputs)``.
 
 The network lives on dlgpu's backend (CuPy on a GPU, NumPy otherwise); what
 ``predict`` and ``predict_proba`` return is always NumPy.  Training is plain
@@ -29,11 +33,11 @@ import warnings
 import numpy as np
 
 try:
-    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
-    from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_is_fitted
+    from sklearn.utils.multiclass import check_classification_targets, type_of_target
+    from sklearn.utils.validation import check_is_fitted, column_or_1d
 except ImportError as error:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError("dlgpu.sklearn needs scikit-learn (>= 1.3), which could not be imported "
                       f"({error}); install it with: pip install 'dlgpu[sklearn]'") from error
@@ -46,9 +50,10 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
 
 from .backend import _caller_stacklevel
 from .model import DeepNN
+from .outputs import target_statistics, unstandardize_output_
 from .validation import check_dtype, check_int, check_several_classes
 
-__all__ = ["DLClassifier"]
+__all__ = ["DLClassifier", "DLRegressor"]
 
 
 class DLClassifier(ClassifierMixin, BaseEstimator):
@@ -154,8 +159,10 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels; at least two distinct ones.
+        y : array-like of shape (n_samples,) or (n_samples, k)
+            Class labels, at least two distinct ones; or a label indicator
+            of 0/1, one column per label (multi-label: k sigmoid outputs,
+            ``predict`` then returns such an indicator).
         validation_data : (X_val, y_val), optional
             Rows and labels as for ``fit``; their cost and accuracy are
             recorded in ``model_.history_`` (``val_cost``, ``val_accuracy``).
@@ -167,17 +174,26 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         if self.dtype is None:  # keeps float32 data float32, makes everything else float64
-            X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+            X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), multi_output=True)
             dtype = X.dtype.name
         else:
             dtype = check_dtype(self.dtype)
-            X, y = validate_data(self, X, y, dtype=dtype)
+            X, y = validate_data(self, X, y, dtype=dtype, multi_output=True)
+        y = _labels_or_indicator(y)
         check_classification_targets(y)
-        classes, codes = np.unique(y, return_inverse=True)
-        check_several_classes(classes, "DLClassifier")
-        model = DeepNN(self._layer_dims(X.shape[1], len(classes)),
+        self._multilabel = y.ndim == 2
+        if self._multilabel:  # k independent sigmoid outputs, Y = y.T : (k, m)
+            classes, codes, self._y_dtype = np.arange(y.shape[1]), y.T, y.dtype
+            n_out = y.shape[1]
+        else:
+            classes, codes = np.unique(y, return_inverse=True)
+            check_several_classes(classes, "DLClassifier")
+            codes = codes.reshape(1, -1)
+            n_out = 1 if len(classes) == 2 else len(classes)
+        model = DeepNN(self._layer_dims(X.shape[1], n_out),
                        hidden_activation=self.activation,
-                       output_activation="sigmoid" if len(classes) == 2 else "softmax",
+                       output_activation="softmax" if n_out > 2 and not self._multilabel
+                       else "sigmoid",
                        learning_rate=self.learning_rate, num_iterations=self.num_iterations,
                        init=self.init, seed=_seed(self.random_state), dtype=dtype,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
@@ -185,29 +201,30 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        keep_prob=self.keep_prob, preprocess=self.preprocess)
         if validation_data is not None:
             validation_data = self._columns(validation_data, classes, dtype)
-        model.fit(X.T, codes.reshape(1, -1), validation_data=validation_data,
-                  callbacks=callbacks)
+        model.fit(X.T, codes, validation_data=validation_data, callbacks=callbacks)
         self.classes_ = classes
         self.model_ = model
         self.n_iter_ = model.n_iter_
         self.loss_curve_ = list(model.costs_)
-        _warn_if_nothing_learned(self.loss_curve_, codes, len(classes), self.preprocess)
+        _warn_if_nothing_learned(self.loss_curve_, codes, len(classes), self.preprocess,
+                                 self._multilabel)
         return self
 
-    def _layer_dims(self, n_x: int, n_classes: int) -> list[int]:
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = [sizes]
-        elif isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-            raise TypeError(f"hidden_layer_sizes must be an int or a tuple of ints, "
-                            f"got {sizes!r}")
-        hidden = [check_int(n, f"hidden_layer_sizes[{i}]", 1) for i, n in enumerate(sizes)]
-        return [n_x, *hidden, 1 if n_classes == 2 else n_classes]
+    def _layer_dims(self, n_x: int, n_out: int) -> list[int]:
+        return _layer_dims(self.hidden_layer_sizes, n_x, n_out)
 
     def _columns(self, validation_data, classes, dtype):
-        """(X_val, y_val) in rows and labels -> (X_val.T, class indices (1, m))."""
+        """(X_val, y_val) in rows and labels -> (X_val.T, class indices (1, m)), or for
+        multi-label (X_val.T, y_val.T : (k, m))."""
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
+        if self._multilabel:
+            X_val, y_val = validate_data(self, *validation_data, reset=False, dtype=dtype,
+                                         multi_output=True)
+            if y_val.ndim != 2 or y_val.shape[1] != len(classes):
+                raise ValueError(f"y_val must be a label indicator of shape (n_samples, "
+                                 f"{len(classes)}) like y; got shape {y_val.shape}")
+            return X_val.T, y_val.T
         X_val, y_val = validate_data(self, *validation_data, reset=False, dtype=dtype)
         unknown = ~np.isin(y_val, classes)
         if unknown.any():
@@ -228,10 +245,13 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             Column k is P(y = classes_[k] | x); rows sum to 1.  For two
             classes the columns are ``[1 - p, p]`` with p the sigmoid output.
+            Multi-label: column k is P(label k = 1 | x), each on its own.
         """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
         A = self.model_.predict_proba(X.T)  # (n_L, m), NumPy because X.T is
+        if getattr(self, "_multilabel", False):
+            return A.T.copy()
         if A.shape[0] == 1:
             return np.concatenate([1 - A, A]).T.copy()
         return A.T.copy()
@@ -246,30 +266,246 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+            Labels from ``classes_``; multi-label: an indicator of shape
+            (n_samples, k), 1 where P(label = 1 | x) > 0.5, in y's dtype.
         """
         proba = self.predict_proba(X)
+        if getattr(self, "_multilabel", False):
+            return (proba > 0.5).astype(self._y_dtype)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"multilabel": True}
+
+
+class DLRegressor(RegressorMixin, BaseEstimator):
+    """A fully-connected network regressor with the scikit-learn API.
+
+    The network has an identity output (one unit per target) trained on the
+    course's squared-error cost ``(1/(2m)) * sum of squared errors``.  Both
+    sides are standardized by default, as ``MLPRegressor`` users expect good
+    results on raw data: ``preprocess="standardize"`` makes the network
+    standardize X (learned in ``fit``, saved with ``model_``), and y is
+    always standardized for training (each target minus its mean, divided
+    by its standard deviation, kept as ``y_mean_`` and ``y_scale_``), then
+    folded into the output layer (``W[L] *= y_scale_``, ``b[L] = y_scale_ *
+    b[L] + y_mean_``), so ``model_`` itself (saved with ``model_.save``)
+    predicts in y's units.  ``score`` is R²
+    (scikit-learn's ``r2_score``, averaged uniformly over the outputs).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int
+        ``(n_1, ..., n_{L-1})``; ``()`` is linear regression.
+    activation : str
+        Hidden activation: ``relu``, ``leaky_relu``, ``tanh``, ``logistic``
+        (alias ``sigmoid``) or ``identity``.
+    learning_rate : float
+        Gradient-descent step size (on the standardized targets).
+    batch_size : int or None
+        Examples per gradient step; ``None`` is full-batch gradient descent.
+    epochs : int or None
+        Passes over the training data.  ``None``: train for
+        ``num_iterations`` gradient steps instead.
+    num_iterations : int
+        Gradient steps, used only when ``epochs`` is ``None``.
+    shuffle : bool
+        Draw new mini-batches every epoch.
+    init : str
+        Weight initialisation: ``he``, ``xavier``, ``course``, ``small`` or
+        ``zeros`` (the last only without hidden layers).
+    random_state : int, RandomState instance or None
+        Seeds the weight draw and the batch order.
+    dtype : str or None
+        ``float32`` or ``float64``; ``None``: float32 for float32 X, float64
+        otherwise (as :class:`DLClassifier`).
+    preprocess : {"standardize", "scale", None}
+        What the network does to X, learned in ``fit`` (see DeepNN);
+        ``None`` feeds X as given.
+    leaky_relu_slope : float
+        Slope for z < 0 when ``activation="leaky_relu"``.
+    verbose : int
+        ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
+
+    The defaults (one hidden layer of 100 ReLU units, Xavier initialisation,
+    learning rate 0.01, 20 epochs of mini-batches of 32) were chosen by
+    measurement on scikit-learn's diabetes data against
+    ``make_pipeline(StandardScaler(), MLPRegressor(max_iter=2000))`` (see
+    docs/usage.md); He initialisation or more epochs overfit those 353
+    examples.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame given to ``fit`` (only then).
+    model_ : DeepNN
+        The trained network, ``layer_dims = [n_features, *hidden_layer_sizes,
+        n_outputs]``, identity output, predicting in y's units.
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
+        The targets' means and standard deviations (1 for a constant target)
+        it was trained to predict, standardized.
+    n_outputs_ : int
+        Number of targets.
+    n_iter_ : int
+        Gradient steps taken.
+    loss_curve_ : list of float
+        The training cost (on standardized targets) at each record point.
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", learning_rate=0.01,
+                 batch_size=32, epochs=20, num_iterations=3000, shuffle=True, init="xavier",
+                 random_state=None, dtype=None, preprocess="standardize",
+                 leaky_relu_slope=0.01, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.num_iterations = num_iterations
+        self.shuffle = shuffle
+        self.init = init
+        self.random_state = random_state
+        self.dtype = dtype
+        self.preprocess = preprocess
+        self.leaky_relu_slope = leaky_relu_slope
+        self.verbose = verbose
+
+    def fit(self, X, y, *, validation_data=None, callbacks=None):
+        """Train a new network on X, y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real-valued targets, in any units (standardized inside).
+        validation_data : (X_val, y_val), optional
+            Their cost (on standardized targets) is recorded in
+            ``model_.history_["val_cost"]``.
+        callbacks : list of dlgpu.callbacks.Callback, optional
+
+        Returns
+        -------
+        self
+        """
+        if self.dtype is None:
+            X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), multi_output=True,
+                                 y_numeric=True)
+            dtype = X.dtype.name
+        else:
+            dtype = check_dtype(self.dtype)
+            X, y = validate_data(self, X, y, dtype=dtype, multi_output=True, y_numeric=True)
+        self._single_output = y.ndim == 1
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1).T  # (n_outputs, m)
+        mean, scale = target_statistics(Y)
+        self.y_mean_, self.y_scale_ = mean.ravel(), scale.ravel()
+        self.n_outputs_ = Y.shape[0]
+        model = DeepNN(_layer_dims(self.hidden_layer_sizes, X.shape[1], self.n_outputs_),
+                       hidden_activation=self.activation, output_activation="identity",
+                       learning_rate=self.learning_rate, num_iterations=self.num_iterations,
+                       init=self.init, seed=_seed(self.random_state), dtype=dtype,
+                       leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
+                       epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
+                       preprocess=self.preprocess)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, y_val)")
+            X_val, y_val = validate_data(self, *validation_data, reset=False, dtype=dtype,
+                                         multi_output=True, y_numeric=True)
+            Y_val = np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1).T
+            if Y_val.shape[0] != self.n_outputs_:
+                raise ValueError(f"y_val has {Y_val.shape[0]} target(s) per sample but y has "
+                                 f"{self.n_outputs_}; they must match")
+            validation_data = (X_val.T, (Y_val - mean) / scale)
+        model.fit(X.T, (Y - mean) / scale, validation_data=validation_data, callbacks=callbacks)
+        unstandardize_output_(model.parameters_, mean, scale)  # model_ predicts in y's units
+        self.model_ = model
+        self.n_iter_ = model.n_iter_
+        self.loss_curve_ = list(model.costs_)
+        return self
+
+    def predict(self, X):
+        """Predicted targets, in y's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            1-D when ``fit`` was given a 1-D y, as ``MLPRegressor``; in the
+            network's dtype.
+        """
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
+        Y = self.model_.predict(X.T).T  # NumPy because X.T is
+        return Y.ravel() if self._single_output else Y.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"multioutput": True}
+
+
+def _layer_dims(sizes, n_x: int, n_out: int) -> list[int]:
+    """``[n_x, *hidden_layer_sizes, n_out]``, the sizes checked."""
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = [sizes]
+    elif isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"hidden_layer_sizes must be an int or a tuple of ints, "
+                        f"got {sizes!r}")
+    hidden = [check_int(n, f"hidden_layer_sizes[{i}]", 1) for i, n in enumerate(sizes)]
+    return [n_x, *hidden, n_out]
+
+
+def _labels_or_indicator(y):
+    """y : (n_samples,) labels, or (n_samples, k > 1) a 0/1 label indicator (multi-label).
+
+    A column (n_samples, 1) becomes 1-D with scikit-learn's DataConversionWarning;
+    any other 2-D y (several classes per column) is refused.
+    """
+    if y.ndim == 2 and y.shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    if y.ndim == 2 and type_of_target(y) != "multilabel-indicator":
+        raise ValueError(f"DLClassifier takes a 2-D y only as a label indicator: 0/1, one "
+                         f"column per label (multi-label); got {type_of_target(y)} targets of "
+                         f"shape {y.shape}")
+    return y
 
 
 #: the final cost counts as not moved when it is at least ``(1 - NOT_MOVED) * H``
 NOT_MOVED = 0.01
 
 
-def constant_cost(codes, n_classes: int) -> float:
+def constant_cost(codes, n_classes: int, multilabel: bool = False) -> float:
     """The cross-entropy of predicting each class's share of y for every example, ignoring X.
 
     That is the entropy of the labels, ``H = -sum_k p_k log p_k`` with ``p_k``
     the share of class k in ``codes`` (class indices, any shape): the lowest
     cost a network reaches without using X, the plateau of a network whose
-    hidden units all saturated or died on unscaled inputs.
+    hidden units all saturated or died on unscaled inputs.  Multi-label
+    ``codes`` (k, m) of 0/1: the sum over the k outputs of each one's binary
+    entropy, as the cost sums their cross-entropies.
     """
-    shares = np.bincount(np.ravel(codes), minlength=n_classes) / np.size(codes)
+    if multilabel:
+        shares = np.stack([1 - np.mean(codes, axis=1), np.mean(codes, axis=1)])
+    else:
+        shares = np.bincount(np.ravel(codes), minlength=n_classes) / np.size(codes)
     shares = shares[shares > 0]
     return float(-(shares * np.log(shares)).sum())
 
 
-def learned_nothing(loss_curve, codes, n_classes: int) -> bool:
+def learned_nothing(loss_curve, codes, n_classes: int, multilabel: bool = False) -> bool:
     """Whether training ended no better than ignoring X.
 
     True when the last recorded cost is at least ``(1 - NOT_MOVED)`` times
@@ -280,11 +516,13 @@ def learned_nothing(loss_curve, codes, n_classes: int) -> bool:
     if not loss_curve:
         return False
     last = float(loss_curve[-1])
-    return not math.isfinite(last) or last >= (1 - NOT_MOVED) * constant_cost(codes, n_classes)
+    return not math.isfinite(last) or last >= (1 - NOT_MOVED) * constant_cost(codes, n_classes,
+                                                                                multilabel)
 
 
-def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess) -> None:
-    if not learned_nothing(loss_curve, codes, n_classes):
+def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess,
+                             multilabel: bool = False) -> None:
+    if not learned_nothing(loss_curve, codes, n_classes, multilabel):
         return
     hint = ("the features may be on very different scales: keep the default "
             "preprocess='standardize' or put a StandardScaler in front"
@@ -292,7 +530,8 @@ def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess) -> N
             "try another learning_rate (smaller if the cost grew), more epochs, or "
             "another init")
     warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, not "
-                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes):.6g}, the cost of predicting each "
+                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes, multilabel):.6g}, the cost "
+                  f"of predicting each "
                   f"class's share of y without looking at X: the network learned nothing from "
                   f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())
 

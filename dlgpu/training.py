@@ -30,7 +30,8 @@ COST_EVERY = 100
 
 
 def evaluate(model, source, plan) -> tuple[float, float]:
-    """Mean cost and accuracy of ``model`` over the batches ``source(plan)``."""
+    """Mean cost and accuracy of ``model`` over the batches ``source(plan)``; the
+    accuracy is NaN for an output without one (regression)."""
     head, dtype = model.output, model.dtype
     total_cost, correct, m = 0.0, 0, 0
     for Xb, Yb in source(plan):
@@ -39,9 +40,9 @@ def evaluate(model, source, plan) -> tuple[float, float]:
                                         keep_cache=False)
         n = Xb.shape[1]
         total_cost += float(head.cost(ZL, T)) * n
-        correct += int((head.labels(AL) == head.target_labels(T)).sum())
+        correct += head.n_correct(AL, T) if head.classifies else 0
         m += n
-    return total_cost / m, correct / m
+    return total_cost / m, (correct / m if head.classifies else float("nan"))
 
 
 class _Recorder:
@@ -52,7 +53,9 @@ class _Recorder:
         self.validation, self.sync = validation, sync
         self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": []}
         if validation is not None:
-            self.history.update(val_cost=[], val_accuracy=[])
+            self.history.update(val_cost=[])
+            if model.output.classifies:  # regression has no accuracy
+                self.history.update(val_accuracy=[])
         self.start = self.last_time = time.perf_counter()
         self.last_epoch = 0
         self.examples = 0
@@ -74,6 +77,8 @@ class _Recorder:
                 evaluate(self.model, *self.validation), n_val)
         elif self.validation is not None:
             record["val_cost"], record["val_accuracy"] = float("nan"), float("nan")
+        if not self.model.output.classifies:
+            record.pop("val_accuracy", None)
         for key, value in record.items():
             self.history[key].append(value)
         elapsed = now - self.last_time

@@ -72,7 +72,8 @@ def test_predict_refuses_bad_X(fitted, method, case):
 
 @pytest.mark.parametrize("y, match", [
     (Y_ROWS[:10], r"inconsistent numbers of samples: \[20, 10\]"),
-    (np.c_[Y_ROWS, Y_ROWS], r"y should be a 1d array, got an array of shape \(20, 2\)"),
+    # 2-D y is a multi-label indicator of 0/1 (np.c_[Y_ROWS, Y_ROWS] trains); not this:
+    (np.c_[Y_ROWS, 2 * Y_ROWS], r"2-D y only as a label indicator.*shape \(20, 2\)"),
     (np.where(Y_ROWS == 1, np.inf, 0.0), "Input y contains infinity"),
     (None, "requires y to be passed, but the target y is None"),
     (np.linspace(0, 1, 20), "Unknown label type"),

@@ -20,7 +20,8 @@ from . import data
 
 def add_parsers(sub) -> None:
     for name, text in (("predict", "print or save a saved model's predictions for a data set"),
-                       ("evaluate", "a saved model's accuracy and cost on labelled data")):
+                       ("evaluate", "a saved model's accuracy (RMSE and R^2 for regression) "
+                                    "and cost on labelled data")):
         parser = sub.add_parser(name, help=text)
         parser.add_argument("--model", required=True, metavar="PATH",
                             help="a model saved by `dlgpu train --out` or model.save()")
@@ -49,15 +50,22 @@ def run(args) -> int:
         print(f"model: {args.model} {model.layer_dims}{inputs}")
         print(f"data: {description} (m = {X.shape[1]})")
         label, note = _what_accuracy(model, X)
-        print(f"{label}: {100 * model.score(X, Y):.2f}%{note}")
+        if model.output.name == "identity":  # regression: no accuracy
+            from .train import regression_figures
+            Y = np.asarray(backend.to_numpy(Y), dtype=np.float64)
+            print(f"{label.replace('accuracy', 'fit')}: "
+                  f"{regression_figures(model, X, Y)}{note}")
+        else:
+            print(f"{label}: {100 * model.score(X, Y):.2f}%{note}")
         print(f"cost: {model.cost(X, Y):.6f}")
         return 0
     result = model.predict_proba(X) if args.proba else model.predict(X)
     rows = np.asarray(backend.to_numpy(result)).T  # one example per line
+    values = args.proba or model.output.name == "identity"  # regression: real values
     if args.out and args.out.endswith(".npy"):
         np.save(args.out, rows)
     else:
-        np.savetxt(args.out or sys.stdout, rows, fmt="%.6g" if args.proba else "%d",
+        np.savetxt(args.out or sys.stdout, rows, fmt="%.6g" if values else "%d",
                    delimiter=",")
     if args.out:
         print(f"Wrote {rows.shape[0]} predictions to {args.out}")

@@ -6,7 +6,8 @@ planar, breast-cancer and digits data and a file of shifted, scaled data
 of 100 ReLU units, He initialization, learning rate 0.1, 100 epochs of
 mini-batches of 32.  ``--iterations N`` trains the course's way instead: N
 full-batch gradient steps.  Without options it trains on the planar data,
-the README's main command.
+the README's main command.  ``--task regression`` trains an identity output
+on real-valued targets (the label column) and reports RMSE and R².
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..datasets import train_test_split
 from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
 from ..model import DeepNN
+from ..outputs import target_statistics, unstandardize_output_
 from ..preprocessing import Preprocessing
 from ..validation import check_several_classes
 from . import data
@@ -57,6 +59,13 @@ def add_parser(sub) -> None:
     parser.add_argument("--activation", default="relu",
                         help="hidden activation: relu, leaky_relu, tanh, sigmoid or identity "
                              "(default: %(default)s)")
+    parser.add_argument("--task", default="classification",
+                        choices=("classification", "regression"),
+                        help="classification: labels are classes, accuracy is reported; "
+                             "regression: the label column (or Y's rows) are real targets, "
+                             "an identity output with the squared-error cost, trained on "
+                             "standardized targets and saved predicting in their units; "
+                             "RMSE and R^2 are reported (default: %(default)s)")
     parser.add_argument("--output", default="auto", choices=("auto", "sigmoid", "softmax"),
                         help="output layer: sigmoid for labels 0/1, softmax for more classes "
                              "(default: %(default)s)")
@@ -66,12 +75,13 @@ def add_parser(sub) -> None:
                              "data, saved with it and applied by predict and evaluate: "
                              "standardize each feature, scale all by the largest |x|, or "
                              "none (default: %(default)s)")
-    parser.add_argument("--learning-rate", type=float, default=0.1,
-                        help="gradient-descent step size (default: %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="gradient-descent step size (default: 0.1); --task regression: "
+                             "0.01")
     steps = parser.add_mutually_exclusive_group()
     steps.add_argument("--epochs", type=int, default=None,
                        help="passes over the data in mini-batches (default: 100 unless "
-                            "--iterations is given)")
+                            "--iterations is given; 20 with --task regression)")
     steps.add_argument("--iterations", type=int, default=None,
                        help="instead of --epochs: this many gradient steps, on the whole "
                             "data set unless --batch-size is given (the course's)")
@@ -81,9 +91,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--keep-prob", type=float, default=1.0, metavar="P",
                         help="dropout: keep each hidden unit with probability P in (0, 1] "
                              "while training (default: %(default)s, no dropout)")
-    parser.add_argument("--init", default="he",
+    parser.add_argument("--init", default=None,
                         help="weight initialization: he, xavier, course, small or zeros "
-                             "(default: %(default)s)")
+                             "(default: he); --task regression: xavier")
     parser.add_argument("--seed", type=int, default=2,
                         help="seed of the weights, the batches and --validation-split "
                              "(default: %(default)s)")
@@ -162,18 +172,31 @@ def _prepare(args):
     X, Y, description = data.load(args)
     if Y is None:
         raise ValueError(f"{description} has no labels (Y) to train on")
-    output, n_out = output_layer(Y, args.output)
+    if args.task == "regression":
+        if args.output != "auto":
+            raise ValueError(f"--output {args.output} is a classifier's output; --task "
+                             f"regression trains an identity output (leave --output out)")
+        Y = np.asarray(backend.to_numpy(Y), dtype=np.float64)
+        output, n_out = "identity", Y.shape[0]
+    else:
+        output, n_out = output_layer(Y, args.output)
+    # Regression's defaults are DLRegressor's (measured on the diabetes data): a
+    # squared-error output with 100 units diverges at 0.1 and overfits with He.
+    regression = args.task == "regression"
+    learning_rate = ((0.01 if regression else 0.1) if args.learning_rate is None
+                     else args.learning_rate)
+    init = ("xavier" if regression else "he") if args.init is None else args.init
     if args.iterations is not None:
         epochs, batch_size = None, args.batch_size
     else:
-        epochs = 100 if args.epochs is None else args.epochs
+        epochs = (20 if regression else 100) if args.epochs is None else args.epochs
         batch_size = 32 if args.batch_size is None else args.batch_size
     records = epochs if epochs is not None else (args.iterations or 0) // 100
     verbose = args.verbose if args.verbose is not None else max(1, records // 10)
     model = DeepNN([X.shape[0], *args.hidden, n_out], hidden_activation=args.activation,
-                   output_activation=output, learning_rate=args.learning_rate,
+                   output_activation=output, learning_rate=learning_rate,
                    num_iterations=args.iterations or 0, epochs=epochs, batch_size=batch_size,
-                   init=args.init, seed=args.seed, dtype=args.dtype, verbose=verbose,
+                   init=init, seed=args.seed, dtype=args.dtype, verbose=verbose,
                    preprocess=None if args.preprocess == "none" else args.preprocess,
                    keep_prob=args.keep_prob)
     model.notes_ = {"trained_by": f"dlgpu {__version__} train", "data": description,
@@ -190,15 +213,26 @@ def _run(args, comm, prepared=None) -> int:
     X, Y, description, output, model, validation = prepared or _prepare(args)
     _print_start(model, output, description, X, validation, args)
 
+    # Regression trains on standardized targets (every rank holds the whole split,
+    # so the statistics agree), then folds them into the output layer.
+    standardized = output == "identity"
+    if standardized:
+        mean, std = target_statistics(Y)
+        fit_Y = (Y - mean) / std
+        fit_validation = validation and (validation[0], (validation[1] - mean) / std)
+    else:
+        fit_Y, fit_validation = Y, validation
     start = time.perf_counter()
     try:
         if comm.size == 1:
-            model.fit(X, Y, validation_data=validation)
+            model.fit(X, fit_Y, validation_data=fit_validation)
         else:
-            _fit_shards(model, X, Y, validation, comm)
+            _fit_shards(model, X, fit_Y, fit_validation, comm)
     except KeyboardInterrupt:
         if not getattr(model, "interrupted_", False):
             raise  # before training began: nothing to keep
+    if standardized:
+        unstandardize_output_(model.parameters_, mean, std)
     backend.synchronize()
     elapsed = time.perf_counter() - start
     if model.interrupted_:
@@ -209,7 +243,7 @@ def _run(args, comm, prepared=None) -> int:
         model.save(args.out)
         print(f"Saved the model to {args.out}"
               + (" (training was interrupted: the file says so)" if model.interrupted_ else ""))
-    if args.plot and comm.is_writer:
+    if args.plot and comm.is_writer and output != "identity":
         for path in _plots(model, X, Y, args.plot):
             print(f"Wrote {path}")
     return INTERRUPTED if model.interrupted_ else 0
@@ -238,13 +272,27 @@ def _print_start(model, output, description, X, validation, args) -> None:
           + (f"\n({fallback_note(reason)})" if reason else ""), flush=True)
 
 
+def regression_figures(model, X, Y) -> str:
+    """``RMSE r, R^2 s`` of a regression model on X, Y (RMSE over every output and example)."""
+    error = np.asarray(backend.to_numpy(model.predict(X)), dtype=np.float64) - Y
+    return f"RMSE {float(np.sqrt(np.mean(error ** 2))):.6g}, R^2 {model.score(X, Y):.4f}"
+
+
 def _print_results(model, X, Y, validation, args, elapsed: float) -> None:
-    print(f"Training accuracy: {100 * model.score(X, Y):.2f}% (m = {X.shape[1]}, the examples "
-          f"it was trained on)")
-    if validation is not None:
-        print(f"Validation accuracy: {100 * model.score(*validation):.2f}% "
-              f"(m = {validation[0].shape[1]}, held out by --validation-split "
-              f"{args.validation_split})")
+    if model.output.name == "identity":
+        print(f"Training: {regression_figures(model, X, Y)} (m = {X.shape[1]}, the examples "
+              f"it was trained on)")
+        if validation is not None:
+            print(f"Validation: {regression_figures(model, *validation)} "
+                  f"(m = {validation[0].shape[1]}, held out by --validation-split "
+                  f"{args.validation_split})")
+    else:
+        print(f"Training accuracy: {100 * model.score(X, Y):.2f}% (m = {X.shape[1]}, the "
+              f"examples it was trained on)")
+        if validation is not None:
+            print(f"Validation accuracy: {100 * model.score(*validation):.2f}% "
+                  f"(m = {validation[0].shape[1]}, held out by --validation-split "
+                  f"{args.validation_split})")
     print(f"Backend: {backend.get_backend()}  Time: {elapsed:.2f} s ({model.n_iter_} iterations"
           + (f", {model.history_['epoch'][-1]} epochs)"
              if model.epochs is not None and model.history_['epoch'] else ")"))
