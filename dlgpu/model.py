@@ -11,7 +11,7 @@ from .distributed.faults import abort_on_failure, agree, same_everywhere
 from .distributed.sync import GradientSync
 from .errors import NotFittedError
 from .initializers import check_init, initialize
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, TRAINING_DEFAULTS, make_optimizer
 from .outputs import get_output
 from .preprocessing import PREPROCESSING, Preprocessing
 from .training import train
@@ -225,7 +225,7 @@ class DeepNN:
                 f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r}"
                 + (f", preprocess={self.preprocess!r}" if self.preprocess else "")
                 + "".join(f", {name}={getattr(self, name)!r}" for name in _TRAINING_NAMES
-                          if getattr(self, name) != _TRAINING_DEFAULTS[name]) + ")")
+                          if getattr(self, name) != TRAINING_DEFAULTS[name]) + ")")
 
     # -- parameters -------------------------------------------------------------
     def initialize_parameters(self) -> DeepNN:
@@ -430,11 +430,7 @@ _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learnin
                 "epochs", "shuffle", "verbose", "preprocess", "optimizer", "beta1", "beta2",
                 "epsilon", "l2", "weight_decay", "lr_schedule", "decay_rate", "time_interval",
                 "warmup_epochs", "warm_start")
-#: the training settings ``repr`` shows when they differ from these defaults
-_TRAINING_DEFAULTS = {"optimizer": "gd", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
-                      "l2": 0.0, "weight_decay": 0.0, "lr_schedule": None, "decay_rate": 1.0,
-                      "time_interval": 1000, "warmup_epochs": 0, "warm_start": False}
-_TRAINING_NAMES = tuple(_TRAINING_DEFAULTS)
+_TRAINING_NAMES = tuple(TRAINING_DEFAULTS)
 
 
 def _as_array(Y, name):

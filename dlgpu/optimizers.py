@@ -33,6 +33,11 @@ from .activations.kernels import KernelSpec, get_kernel, render_cuda_source
 from .backend import get_array_module, is_device_array
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {}
+#: the training settings of ``DeepNN`` beyond plain gradient descent, with their defaults
+#: (``repr`` shows and the model file stores only those that differ)
+TRAINING_DEFAULTS = {"optimizer": "gd", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
+                     "l2": 0.0, "weight_decay": 0.0, "lr_schedule": None, "decay_rate": 1.0,
+                     "time_interval": 1000, "warmup_epochs": 0, "warm_start": False}
 
 
 class Optimizer(abc.ABC):
