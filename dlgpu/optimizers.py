@@ -70,7 +70,7 @@ class Optimizer(abc.ABC):
     def init_state(self, parameters: dict) -> None:
         """Zero state for ``parameters`` ({"W1": (n_1, n_0), ...}), t = 0."""
         self.t = 0
-        self.state = {name: {key: get_array_module(value).zeros_like(value)
+        self.state = {name: {key: get_array_module(value).zeros(value.shape, value.dtype)
                              for key, value in parameters.items()}
                       for name in self.state_names}
 
