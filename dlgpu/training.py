@@ -145,9 +145,9 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
                          f"{'epochs' if epoch_mode else 'steps'}), got {model.warmup_epochs}")
     rate = _schedule(model, start_epoch, run)
     progress = None
-    if model.verbose and sync.comm.is_writer:
+    if model.verbose and sync.comm.is_writer:  # epochs shown as 4/5 when a warm start adds 2
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
-                            math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
+                            start_epoch + run if epoch_mode else None)
     steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
     try:
         if validation_data is not None:  # may upload it, or pin host buffers: inside the try
