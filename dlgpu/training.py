@@ -98,6 +98,8 @@ class _Recorder:
         """n examples went through a step; the place where Ctrl-C stops training."""
         self.examples += n_examples
         self.steps += 1
+        # Kept current, so a checkpoint saved at a record resumes from where it was.
+        self.model.n_iter_ = self.start_steps + self.steps
         if self.progress is not None:
             self.progress.step(n_examples)
         # Distributed: every rank stops at the same step (a request is agreed on
@@ -136,8 +138,10 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
     steps_per_epoch = sync.steps_per_epoch(batch_size)
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
-    start_steps = getattr(model, "n_iter_", 0)
-    start_epoch = model.epochs_trained_ = getattr(model, "epochs_trained_", 0)
+    start_steps = model.n_iter_ = getattr(model, "n_iter_", 0)
+    # Full-batch, an epoch is a step.
+    start_epoch = model.epochs_trained_ = (getattr(model, "epochs_trained_", 0) if epoch_mode
+                                           else start_steps)
     previous = (getattr(model, "history_", None) or {}) if start_steps else {}
     run = math.ceil(total_steps / steps_per_epoch) if epoch_mode else total_steps
     if model.warmup_epochs > run:
@@ -270,7 +274,10 @@ def _descend(model, AL, cache, T, sync, learning_rate) -> None:
         propagation.add_l2_(grads, model.parameters_, model.l2 / (_ranks(sync) * AL.shape[1]))
     if sync is not None:
         grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
-    model.optimizer_.step_(model.parameters_, grads, learning_rate)
+    optimizer = model.__dict__.get("optimizer_")
+    if optimizer is None:  # parameters set by hand, or read from an older file
+        optimizer = model.optimizer_ = model._new_optimizer()
+    optimizer.step_(model.parameters_, grads, learning_rate)
 
 
 def step(model, X, T, sync=None, learning_rate=None):
