@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from . import backend
+from . import backend, propagation
 from .validation import check_dtype, check_positive_float, check_X
 
 
@@ -41,6 +41,14 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     probe.parameters_ = {k: xp.array(v, dtype=dtype, copy=True) for k, v in start.items()}
 
     _, grads = probe.loss_and_gradients(X, Y)
+
+    def objective() -> float:
+        """The cost loss_and_gradients differentiates: with the l2 penalty, if any."""
+        cost = probe.cost(X, Y)
+        if getattr(probe, "l2", 0):
+            cost += float(propagation.l2_penalty(probe.parameters_, probe.l2, X.shape[1]))
+        return cost
+
     analytic, numeric = [], []
     for key, value in probe.parameters_.items():
         flat = value.reshape(-1)  # a view: writing it moves the parameter
@@ -48,9 +56,9 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
         for i in range(flat.size):
             original = flat[i].copy()
             flat[i] = original + epsilon
-            plus = probe.cost(X, Y)
+            plus = objective()
             flat[i] = original - epsilon
-            minus = probe.cost(X, Y)
+            minus = objective()
             flat[i] = original
             approx[i] = (plus - minus) / (2 * epsilon)
         analytic.append(grads["d" + key].reshape(-1))

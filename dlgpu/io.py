@@ -14,10 +14,18 @@ The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
 * format 2, only for a model with ``preprocess`` set: ``preprocess_shift``,
   ``preprocess_scale``, ``preprocess_low`` and ``preprocess_high``, float64
   ``(n_x, 1)`` each, and ``{"preprocessing": kind}`` in the metadata.
+* format 3, only for a model whose optimizer has state (momentum, rmsprop,
+  adam, adamw) or with a training setting other than its default (l2, ...): ``optimizer_<state>_<parameter>`` (``optimizer_v_W1``,
+  ``optimizer_s_b2``, ...), each of its parameter's shape and dtype, and
+  ``{"optimizer": {"name": ..., "t": steps, "state": ["v", "s"]}}`` in the
+  metadata.  Every fitted model's metadata also holds ``epochs_trained``
+  and (gd) ``{"optimizer": {"name": "gd", "t": ..., "state": []}}``, which
+  older readers ignore: with ``n_iter``, all a warm start needs.
 
-A model without preprocessing is still written as format 1, without the
-``preprocess`` setting, so older dlgpu versions read it; this version reads
-both.
+A model without preprocessing or optimizer state is still written as
+format 1, and the training settings (optimizer, l2, lr_schedule, ...) are
+stored only where they differ from their defaults, so older dlgpu versions
+read the files they can; this version reads them all.
 
 ``np.load("model.npz")["W1"]`` therefore works without dlgpu.  Non-finite
 numbers in ``costs_`` / ``history_`` are stored as the strings ``"NaN"``,
@@ -50,6 +58,7 @@ from .backend import to_module
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
+from .optimizers import OPTIMIZERS, TRAINING_DEFAULTS, make_optimizer
 from .preprocessing import Preprocessing
 from .npz import Archive, ArchiveError, open_archive
 
@@ -57,7 +66,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "read_
            "save_model"]
 
 FORMAT_NAME = "dlgpu.DeepNN"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 META_KEY = "__dlgpu_meta__"
 #: the arrays of ``model.preprocessing_`` (format 2), by their name in the file
 PREPROCESS_KEYS = {"shift": "preprocess_shift", "scale": "preprocess_scale",
@@ -100,6 +109,7 @@ def save_model(model, path) -> None:
     preprocessing = getattr(model, "preprocessing_", None)
     extra = ({} if preprocessing is None else
              {PREPROCESS_KEYS[k]: v for k, v in preprocessing.arrays().items()})
+    extra.update(_host_optimizer_state(model))
     arrays = {**parameters, **extra, META_KEY: np.frombuffer(payload, dtype=np.uint8)}
     _write_atomically(path, lambda file: np.savez(file, **arrays))
 
@@ -125,6 +135,19 @@ def _host_parameters(model, path: str) -> dict[str, np.ndarray]:
     return host
 
 
+def _optimizer_key(state: str, name: str) -> str:
+    return f"optimizer_{state}_{name}"
+
+
+def _host_optimizer_state(model) -> dict[str, np.ndarray]:
+    """The optimizer's state arrays by their name in the file ({} for none)."""
+    optimizer = getattr(model, "optimizer_", None)
+    if optimizer is None:
+        return {}
+    return {_optimizer_key(state, key): backend.to_numpy(value)
+            for state, arrays in optimizer.state.items() for key, value in arrays.items()}
+
+
 def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
     params = model.get_params()
     preprocessing = getattr(model, "preprocessing_", None)
@@ -134,9 +157,16 @@ def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
         params.pop("preprocess")  # as format 1 has it: older readers take the file
     if params.get("keep_prob") == 1.0:
         params.pop("keep_prob")  # no dropout: older readers take the file (1.0 is the default)
+    for name, default in TRAINING_DEFAULTS.items():
+        if name in params and params[name] == default:
+            params.pop(name)  # older readers take the file where they can use it
+    optimizer = getattr(model, "optimizer_", None)
+    # Format 3 for optimizer state or any setting older readers cannot build a DeepNN with.
+    newer = (optimizer is not None and optimizer.state) or set(params) & {*TRAINING_DEFAULTS, "keep_prob"}
+    version = 3 if newer else 1 if "preprocess" not in params else 2
     meta = {
         "format": FORMAT_NAME,
-        "format_version": 1 if "preprocess" not in params else FORMAT_VERSION,
+        "format_version": version,
         "dlgpu_version": __version__,
         "params": params,
         "backend": getattr(model, "backend_", None),
@@ -153,6 +183,11 @@ def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
         meta["n_iter"] = _value_to_json(model.n_iter_, "n_iter_", path)
     if preprocessing is not None:
         meta["preprocessing"] = preprocessing.kind
+    if optimizer is not None:
+        meta["optimizer"] = {"name": optimizer.name, "t": int(optimizer.t),
+                             "state": list(optimizer.state)}
+    if hasattr(model, "epochs_trained_"):
+        meta["epochs_trained"] = int(model.epochs_trained_)
     if getattr(model, "interrupted_", False):
         meta["interrupted"] = True
     if getattr(model, "notes_", None) is not None:
@@ -299,8 +334,20 @@ def read_model(path, model_class, backend=None):
                                                   order="C"), xp)
                          for name, value in host.items()}
     model.backend_ = "numpy" if xp is np else "cupy"
+    state = fitted.pop("optimizer_state", None)
     for name, value in fitted.items():
         setattr(model, name, value)
+    if state is not None:
+        name, t, arrays = state
+        optimizer = make_optimizer(name, beta1=model.beta1, beta2=model.beta2,
+                                   epsilon=model.epsilon, weight_decay=model.weight_decay)
+        optimizer.t = t
+        optimizer.state = {s: {key: to_module(np.array(arrays[s][key],
+                                                       arrays[s][key].dtype.newbyteorder("="),
+                                                       order="C"), xp)
+                               for key in host}
+                           for s in optimizer.state_names}
+        model.optimizer_ = optimizer
     return model
 
 
@@ -312,10 +359,19 @@ def _read(path: str, model_class):
         model = _build_model(model_class, meta, path)
         specs = _parameter_specs(model.layer_dims, model.dtype)
         extra = _preprocess_specs(meta, model, path)
-        _check_parameter_list(meta, specs, members - set(extra), path)
+        optimizer, states = _optimizer_specs(meta, model, path)
+        state_keys = {_optimizer_key(s, name) for s in states for name in specs}
+        _check_parameter_list(meta, specs, members - set(extra) - state_keys, path)
         fitted = _fitted_attributes(meta, path)
         host = {name: _read_parameter(archive, name, shape, dtype, path)
                 for name, (shape, dtype) in specs.items()}
+        if optimizer is not None:
+            missing = sorted(state_keys - members)
+            if missing:
+                raise _error(path, f"missing optimizer state array(s) {', '.join(missing)}")
+            fitted["optimizer_state"] = (optimizer["name"], optimizer["t"], {
+                s: {name: _read_parameter(archive, _optimizer_key(s, name), shape, dtype, path)
+                    for name, (shape, dtype) in specs.items()} for s in states})
         if extra:
             fitted["preprocessing_"] = _read_preprocessing(archive, meta, extra, members, path)
     return model, host, fitted
@@ -425,6 +481,30 @@ def _read_preprocessing(archive, meta: dict, specs: dict, members: set[str], pat
         raise _error(path, f"the preprocessing arrays are not valid ({exc})") from exc
 
 
+def _optimizer_specs(meta: dict, model, path: str):
+    """The metadata's optimizer record (None without one) and its state names."""
+    record = meta.get("optimizer")
+    if record is None:
+        return None, ()
+    if not isinstance(record, dict):
+        raise _error(path, f"optimizer must be an object, got {type(record).__name__}")
+    name, t, states = record.get("name"), record.get("t"), record.get("state")
+    if name != model.optimizer:
+        raise _error(path, f"the metadata's optimizer state is {name!r}'s, but the model's "
+                           f"setting is optimizer={model.optimizer!r}")
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise _error(path, f"the optimizer's step count t must be a non-negative integer, "
+                           f"got {t!r}")
+    expected = list(OPTIMIZERS[name].state_names)
+    if states != expected:
+        raise _error(path, f"optimizer {name!r} keeps state {expected}, the metadata "
+                           f"lists {states!r}")
+    if expected and meta.get("format_version", 1) < 3:
+        raise _error(path, "optimizer state needs format version 3; the file says "
+                           f"{meta.get('format_version')}")
+    return record, tuple(expected)
+
+
 def _parameter_specs(layer_dims: list[int], dtype: str) -> dict[str, tuple[tuple, str]]:
     """``{"W1": ((n_1, n_0), dtype), "b1": ((n_1, 1), dtype), ...}`` in the saved order."""
     specs = {}
@@ -481,6 +561,8 @@ def _fitted_attributes(meta: dict, path: str) -> dict:
                               for key, values in history.items()}
     if "n_iter" in meta:
         fitted["n_iter_"] = _n_iter(meta["n_iter"], path)
+    if "epochs_trained" in meta:
+        fitted["epochs_trained_"] = _n_iter(meta["epochs_trained"], path, "epochs_trained")
     if not isinstance(meta.get("interrupted", False), bool):
         raise _error(path, f"interrupted must be true or false, got {meta['interrupted']!r}")
     fitted["interrupted_"] = meta.get("interrupted", False)
@@ -505,7 +587,7 @@ def _record_values(values, name: str, path: str) -> list:
     return decoded
 
 
-def _n_iter(value, path: str) -> int:
+def _n_iter(value, path: str, name: str = "n_iter") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _error(path, f"n_iter must be a non-negative integer, got {value!r}")
+        raise _error(path, f"{name} must be a non-negative integer, got {value!r}")
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, io, propagation
+from . import backend, io, propagation, schedules
 from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
 from .distributed.faults import abort_on_failure, agree, same_everywhere
@@ -14,11 +14,13 @@ from .distributed.sync import GradientSync
 from .dropout import check_keep_prob
 from .errors import NotFittedError
 from .initializers import check_init, initialize
+from .optimizers import OPTIMIZERS, TRAINING_DEFAULTS, make_optimizer
 from .outputs import get_output
 from .preprocessing import PREPROCESSING, Preprocessing
 from .training import train
-from .validation import (as_array, check_dtype, check_int, check_layer_dims,
-                         check_positive_float, check_seed, check_X)
+from .validation import (as_array, check_beta, check_choice, check_dtype, check_int,
+                         check_layer_dims, check_nonnegative_float, check_positive_float,
+                         check_seed, check_X)
 
 
 #: ``_validated``'s default: no targets given (None is a mistake to report, not this)
@@ -92,6 +94,45 @@ class DeepNN:
         ``score``, ``cost``, ``loss_and_gradients``) applies it first: give
         them raw data.  Data far outside the training range warns
         (:class:`dlgpu.errors.DataRangeWarning`).
+    optimizer : {"gd", "momentum", "rmsprop", "adam", "adamw"}
+        The update rule (see :mod:`dlgpu.optimizers`): ``gd`` is plain
+        gradient descent; ``adam`` equals ``torch.optim.Adam(lr, (beta1,
+        beta2), epsilon)``, ``adamw`` ``torch.optim.AdamW`` with its decay on
+        the weights W only.
+    beta1, beta2, epsilon : float
+        Momentum's and Adam's first-moment coefficient (in [0, 1)), RMSprop's
+        and Adam's second-moment coefficient (in [0, 1)), and the
+        denominators' epsilon (> 0).
+    l2 : float
+        The course's L2 regularization lambda (>= 0): the cost gains
+        lambda/(2m) sum_l ||W[l]||_F^2 (m: the examples the cost averages: the
+        batch, the global batch in distributed training), dW[l] gains
+        (lambda/m) W[l]; biases are not penalized.  The recorded costs
+        include the penalty (``cost()`` and ``val_cost`` do not).
+    weight_decay : float
+        AdamW's decoupled decay (>= 0): W *= 1 - alpha weight_decay each
+        step; only with ``optimizer="adamw"``.
+    lr_schedule : {None, "inverse_time", "stepwise", "cosine"}
+        The learning rate per epoch (see :mod:`dlgpu.schedules`), from
+        ``learning_rate``, ``decay_rate`` and ``time_interval`` (stepwise);
+        in full-batch training an epoch is one step.  ``cosine`` decays to 0
+        over each fit's epochs; a warm-started fit begins a new cosine cycle
+        (a warm restart, as SGDR), the other schedules continue.
+    decay_rate : float
+        ``inverse_time``'s and ``stepwise``'s decay (>= 0).
+    time_interval : int
+        ``stepwise``: epochs per step of the decay (>= 1).
+    warmup_epochs : int
+        Epochs (full-batch: steps) of linear warm-up from learning_rate /
+        warmup_epochs to learning_rate before the schedule; at most the run.
+    warm_start : bool
+        ``fit`` continues from the current parameters, optimizer state, step
+        and epoch counts (and so the shuffling, drawn per epoch from
+        (seed, rank, epoch)) and trains ``epochs`` (or ``num_iterations``)
+        more; ``history_``, ``costs_`` and ``n_iter_`` are extended.  A model
+        from ``load_model`` continues where the saved one stopped: N epochs,
+        save, load, N more equals 2N at once.  Without parameters yet, a
+        fresh start.
 
     Attributes
     ----------
@@ -106,7 +147,14 @@ class DeepNN:
         first full-batch record) and, with validation data, ``val_cost`` and
         (classifiers only) ``val_accuracy``; one entry per record.
     n_iter_ : int
-        Gradient steps taken (fewer than asked when a callback stopped early).
+        Gradient steps taken (fewer than asked when a callback stopped early),
+        over every warm-started fit.
+    epochs_trained_ : int
+        Epochs begun (full-batch: steps), over every warm-started fit; the
+        next epoch's number.
+    optimizer_ : dlgpu.optimizers.Optimizer
+        The update rule with its state (on the parameters' backend) and step
+        count ``t``.
     backend_ : str
         ``"numpy"`` or ``"cupy"``: where ``parameters_`` live.
     preprocessing_ : Preprocessing or None
@@ -125,7 +173,10 @@ class DeepNN:
     def __init__(self, layer_dims, hidden_activation="relu", output_activation="sigmoid",
                  learning_rate=0.0075, num_iterations=3000, init="he", seed=1,
                  dtype="float32", *, leaky_relu_slope=0.01, batch_size=None, epochs=None,
-                 shuffle=True, verbose=0, preprocess=None, keep_prob=1.0):
+                 shuffle=True, verbose=0, preprocess=None, optimizer="gd", beta1=0.9,
+                 beta2=0.999, epsilon=1e-8, l2=0.0, weight_decay=0.0, lr_schedule=None,
+                 decay_rate=1.0, time_interval=1000, warmup_epochs=0, warm_start=False,
+                 keep_prob=1.0):
         self.layer_dims = check_layer_dims(layer_dims)
         params = {"slope": leaky_relu_slope} if _is_leaky(hidden_activation) else {}
         self.hidden = get_activation(hidden_activation, **params)
@@ -148,6 +199,27 @@ class DeepNN:
                              f"got {preprocess!r}")
         self.preprocess = preprocess
         self.preprocessing_ = None
+        self.optimizer = check_choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+        self.beta1 = check_beta(beta1, "beta1")
+        self.beta2 = check_beta(beta2, "beta2")
+        self.epsilon = check_positive_float(epsilon, "epsilon")
+        self.l2 = check_nonnegative_float(l2, "l2")
+        self.weight_decay = check_nonnegative_float(weight_decay, "weight_decay")
+        if self.weight_decay > 0 and self.optimizer != "adamw":
+            raise ValueError(f"weight_decay must be 0 with optimizer={self.optimizer!r} "
+                             f"(decoupled weight decay is optimizer='adamw'; the course's "
+                             f"L2 penalty is l2), got {weight_decay!r}")
+        self.lr_schedule = check_choice(lr_schedule, "lr_schedule", schedules.SCHEDULES)
+        self.decay_rate = check_nonnegative_float(decay_rate, "decay_rate")
+        self.time_interval = check_int(time_interval, "time_interval", 1)
+        self.warmup_epochs = check_int(warmup_epochs, "warmup_epochs")
+        run = (self.epochs if self.epochs is not None
+               else self.num_iterations if self.batch_size is None else None)
+        if run is not None and self.warmup_epochs > run:
+            what = "epochs" if self.epochs is not None else "num_iterations (full-batch steps)"
+            raise ValueError(f"warmup_epochs must be in [0, {run}] (the run: {what}={run}), "
+                             f"got {self.warmup_epochs}")
+        self.warm_start = bool(warm_start)
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given: ``DeepNN(**model.get_params())``
@@ -173,7 +245,9 @@ class DeepNN:
                 f"learning_rate={self.learning_rate}, {steps}, "
                 f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r}"
                 + (f", keep_prob={self.keep_prob}" if self.keep_prob != 1.0 else "")
-                + (f", preprocess={self.preprocess!r}" if self.preprocess else "") + ")")
+                + (f", preprocess={self.preprocess!r}" if self.preprocess else "")
+                + "".join(f", {name}={getattr(self, name)!r}" for name in _TRAINING_NAMES
+                          if getattr(self, name) != TRAINING_DEFAULTS[name]) + ")")
 
     # -- parameters -------------------------------------------------------------
     def initialize_parameters(self) -> DeepNN:
@@ -182,7 +256,42 @@ class DeepNN:
         host = initialize(self.layer_dims, self.init, self.seed, self.dtype)
         self.parameters_ = {k: backend.to_device(v) for k, v in host.items()}
         self.costs_ = []
+        self.n_iter_ = self.epochs_trained_ = 0
+        self.optimizer_ = self._new_optimizer()
         return self
+
+    def _new_optimizer(self):
+        optimizer = make_optimizer(self.optimizer, beta1=self.beta1, beta2=self.beta2,
+                                   epsilon=self.epsilon, weight_decay=self.weight_decay)
+        optimizer.init_state(self.parameters_)
+        return optimizer
+
+    def _continue(self) -> bool:
+        """Warm start: keep the parameters, state and counts; True when there are any.
+
+        The optimizer takes the current hyperparameters; its state and step
+        count carry over when it is the same kind and fits the parameters.
+        """
+        if not (self.warm_start and hasattr(self, "parameters_")):
+            return False
+        expected = {f"{p}{l}": shape for l in range(1, len(self.layer_dims))
+                    for p, shape in (("W", (self.layer_dims[l], self.layer_dims[l - 1])),
+                                     ("b", (self.layer_dims[l], 1)))}
+        if {k: tuple(v.shape) for k, v in self.parameters_.items()} != expected:
+            raise ValueError(f"warm_start: the parameters do not fit layer_dims="
+                             f"{self.layer_dims}; set warm_start=False to start afresh")
+        old = getattr(self, "optimizer_", None)
+        optimizer = make_optimizer(self.optimizer, beta1=self.beta1, beta2=self.beta2,
+                                   epsilon=self.epsilon, weight_decay=self.weight_decay)
+        if old is not None and old.name == optimizer.name and old.matches(self.parameters_):
+            optimizer.state, optimizer.t = old.state, old.t
+        else:
+            optimizer.init_state(self.parameters_)
+        self.optimizer_ = optimizer
+        for name in ("n_iter_", "epochs_trained_"):  # a model file from before these
+            if not hasattr(self, name):
+                setattr(self, name, 0)
+        return True
 
     def _xp(self):
         if not hasattr(self, "parameters_"):
@@ -238,7 +347,8 @@ class DeepNN:
         same_everywhere(comm, facts)
         self.comm_ = comm
         with abort_on_failure(comm):
-            self.initialize_parameters()
+            if not self._continue():
+                self.initialize_parameters()
             sync = GradientSync(comm, self.parameters_, X_checked.shape[1],
                                 layout=shard_layout(X))
             sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
@@ -250,6 +360,10 @@ class DeepNN:
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
         if preprocessing is not None:
             self.preprocessing_ = preprocessing
+        elif (self.warm_start and hasattr(self, "parameters_")
+              and getattr(self, "preprocessing_", None) is not None
+              and self.preprocessing_.kind == self.preprocess):
+            pass  # a warm start keeps the transform the parameters were trained with
         else:
             self.preprocessing_ = (None if self.preprocess is None
                                    else Preprocessing.fit(self.preprocess, X))
@@ -320,15 +434,21 @@ class DeepNN:
         return float(self.output.cost(self._output(X)[1], T))
 
     def loss_and_gradients(self, X, Y):
-        """Cost and gradients at the current parameters.
+        """The training objective and its gradients at the current parameters.
 
         Returns ``(cost, grads)``: cost as a float, grads as NumPy arrays
-        ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
+        ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``; both include the ``l2``
+        penalty with m = X's examples.
         """
         X, Y = self._validated(X, Y)
         AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
-        cost = float(self.output.cost(ZL, Y))
+        cost = self.output.cost(ZL, Y)
         grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
+        if self.l2:
+            m = X.shape[1]
+            cost = cost + propagation.l2_penalty(self.parameters_, self.l2, m)
+            propagation.add_l2_(grads, self.parameters_, self.l2 / m)
+        cost = float(cost)
         return cost, {k: backend.to_numpy(v) for k, v in grads.items()}
 
     # -- exports ----------------------------------------------------------------
@@ -367,7 +487,10 @@ class DeepNN:
 
 _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learning_rate",
                 "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",
-                "epochs", "shuffle", "verbose", "preprocess", "keep_prob")
+                "epochs", "shuffle", "verbose", "preprocess", "optimizer", "beta1", "beta2",
+                "epsilon", "l2", "weight_decay", "lr_schedule", "decay_rate", "time_interval",
+                "warmup_epochs", "warm_start", "keep_prob")
+_TRAINING_NAMES = tuple(TRAINING_DEFAULTS)
 
 
 def _as_array(Y, name):

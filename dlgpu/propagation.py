@@ -94,3 +94,21 @@ def update_parameters_(parameters: dict, grads: dict, learning_rate: float) -> N
         step = grads["d" + key]
         step *= step.dtype.type(learning_rate)
         value -= step
+
+
+def l2_penalty(parameters: dict, l2: float, m: float):
+    """The course's L2 cost term lambda/(2m) sum_l ||W[l]||_F^2, a 0-d array on the device."""
+    total = None
+    for key, W in parameters.items():
+        if key.startswith("W"):
+            norm = (W * W).sum()
+            total = norm if total is None else total + norm
+    return total * total.dtype.type(l2 / (2.0 * m))
+
+
+def add_l2_(grads: dict, parameters: dict, scale: float) -> None:
+    """dW[l] += scale W[l] in place (scale: lambda/m); the biases are not penalized."""
+    for key, W in parameters.items():
+        if key.startswith("W"):
+            dW = grads["d" + key]
+            dW += W * dW.dtype.type(scale)

@@ -105,6 +105,17 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         while training (DeepNN's ``keep_prob``); ``1.0`` is no dropout.
     verbose : int
         ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
+    optimizer, beta1, beta2, epsilon, l2, weight_decay : as DeepNN's
+        The update rule (``gd``, ``momentum``, ``rmsprop``, ``adam``,
+        ``adamw``) and its coefficients, the course's L2 lambda, AdamW's
+        decoupled weight decay.
+    lr_schedule, decay_rate, time_interval, warmup_epochs : as DeepNN's
+        The learning rate per epoch: ``None``, ``inverse_time``,
+        ``stepwise`` or ``cosine``, after ``warmup_epochs`` of warm-up.
+    warm_start : bool
+        ``fit`` continues the network of the last ``fit`` (same classes and
+        features) for ``epochs`` more, its optimizer state, schedule and
+        shuffling going on where they stopped; otherwise a new network.
     preprocess : {"standardize", "scale"} or None
         The input transform the network learns in ``fit`` and applies to
         every X after (DeepNN's ``preprocess``): ``"standardize"`` (the
@@ -137,7 +148,9 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", learning_rate=0.1,
                  batch_size=32, epochs=200, num_iterations=3000, shuffle=True, init="he",
                  random_state=None, dtype=None, leaky_relu_slope=0.01, verbose=0,
-                 keep_prob=1.0, preprocess="standardize"):
+                 optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, l2=0.0,
+                 weight_decay=0.0, lr_schedule=None, decay_rate=1.0, time_interval=1000,
+                 warmup_epochs=0, warm_start=False, keep_prob=1.0, preprocess="standardize"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -150,6 +163,17 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.dtype = dtype
         self.leaky_relu_slope = leaky_relu_slope
         self.verbose = verbose
+        self.optimizer = optimizer
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.l2 = l2
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.decay_rate = decay_rate
+        self.time_interval = time_interval
+        self.warmup_epochs = warmup_epochs
+        self.warm_start = warm_start
         self.keep_prob = keep_prob
         self.preprocess = preprocess
 
@@ -198,7 +222,18 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        init=self.init, seed=_seed(self.random_state), dtype=dtype,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
                        epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
-                       keep_prob=self.keep_prob, preprocess=self.preprocess)
+                       optimizer=self.optimizer, beta1=self.beta1, beta2=self.beta2,
+                       epsilon=self.epsilon, l2=self.l2, weight_decay=self.weight_decay,
+                       lr_schedule=self.lr_schedule, decay_rate=self.decay_rate,
+                       time_interval=self.time_interval, warmup_epochs=self.warmup_epochs,
+                       warm_start=self.warm_start, keep_prob=self.keep_prob,
+                       preprocess=self.preprocess)
+        previous = getattr(self, "model_", None)
+        if (self.warm_start and previous is not None and np.array_equal(classes, self.classes_)
+                and previous.layer_dims == model.layer_dims and previous.dtype == model.dtype):
+            for name in ("parameters_", "backend_", "optimizer_", "n_iter_", "epochs_trained_",
+                         "history_", "costs_"):
+                setattr(model, name, getattr(previous, name))
         if validation_data is not None:
             validation_data = self._columns(validation_data, classes, dtype)
         model.fit(X.T, codes, validation_data=validation_data, callbacks=callbacks)

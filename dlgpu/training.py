@@ -1,5 +1,12 @@
 """The training loop of ``DeepNN.fit``: gradient descent, full-batch or mini-batch.
 
+Each step's update is the model's optimizer (:mod:`dlgpu.optimizers`) at
+the rate its schedule gives the step's epoch (:mod:`dlgpu.schedules`),
+computed on the host.  A warm-started fit continues the step and epoch
+counts (``n_iter_``, ``epochs_trained_``) and extends ``history_``; each
+epoch's shuffle is drawn from (seed, rank, epoch), so no generator state
+carries over.
+
 Full-batch training is the course's: ``num_iterations`` steps on all of X,
 the cost recorded every 100 iterations.  Mini-batch training (``batch_size``
 set) or training by ``epochs`` makes one record per epoch, holding the
@@ -17,7 +24,7 @@ import traceback
 
 import numpy as np
 
-from . import backend, propagation
+from . import backend, propagation, schedules
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
 from .callbacks import StopOnNaN
@@ -51,26 +58,30 @@ class _Recorder:
     def __init__(self, model, callbacks, progress, validation, sync):
         self.model, self.callbacks, self.progress = model, callbacks, progress
         self.validation, self.sync = validation, sync
-        self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": []}
+        self.history = {"iteration": [], "epoch": [], "cost": [], "time": [], "epoch_time": [],
+                        "learning_rate": []}
         if validation is not None:
             self.history.update(val_cost=[])
             if model.output.classifies:  # regression has no accuracy
                 self.history.update(val_accuracy=[])
         self.start = self.last_time = time.perf_counter()
-        self.last_epoch = 0
+        self.last_epoch = getattr(model, "epochs_trained_", 0)
         self.examples = 0
         self.last_examples = 0
         self.steps = 0
+        self.start_steps = getattr(model, "n_iter_", 0)  # a warm start's
         self.interrupt = StepInterrupt()
 
-    def __call__(self, iteration: int, epoch, cost, n: int = 0) -> bool:
-        """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages."""
+    def __call__(self, iteration: int, epoch, cost, n: int = 0, learning_rate=None) -> bool:
+        """Record; True when a callback asks to stop.  ``n``: the examples ``cost`` averages;
+        ``learning_rate``: the rate of the record's last step."""
         cost, = self.sync.means([float(cost)], n)  # float(): the synchronization point
         now = time.perf_counter()
         passes = epoch - self.last_epoch
         record = {"iteration": iteration, "epoch": epoch, "cost": cost,
                   "time": now - self.start,
-                  "epoch_time": (now - self.last_time) / passes if passes else None}
+                  "epoch_time": (now - self.last_time) / passes if passes else None,
+                  "learning_rate": learning_rate}
         if self.validation is not None and math.isfinite(cost):
             n_val = sum(len(columns) for columns in self.validation[1])
             record["val_cost"], record["val_accuracy"] = self.sync.means(
@@ -93,6 +104,8 @@ class _Recorder:
         """n examples went through a step; the place where Ctrl-C stops training."""
         self.examples += n_examples
         self.steps += 1
+        # Kept current, so a checkpoint saved at a record resumes from where it was.
+        self.model.n_iter_ = self.start_steps + self.steps
         if self.progress is not None:
             self.progress.step(n_examples)
         # Distributed: every rank stops at the same step (a request is agreed on
@@ -109,7 +122,9 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
     each record's figures global over the ranks (X, Y are then this rank's);
     over one rank it adds nothing.
-    Sets ``history_``, ``costs_``, ``n_iter_`` and ``interrupted_`` on the model.
+    Sets ``history_``, ``costs_``, ``n_iter_``, ``epochs_trained_`` and
+    ``interrupted_`` on the model; with ``n_iter_`` > 0 (a warm start) the
+    counts go on from the model's and ``history_`` and ``costs_`` are extended.
 
     Ctrl-C (SIGINT, see :mod:`dlgpu.interrupt`) or a ``KeyboardInterrupt``
     from a callback stops training after the current step: the model keeps
@@ -129,10 +144,20 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
     steps_per_epoch = sync.steps_per_epoch(batch_size)
     total_steps = (model.epochs * steps_per_epoch if model.epochs is not None
                    else model.num_iterations)
+    start_steps = model.n_iter_ = getattr(model, "n_iter_", 0)
+    # Full-batch, an epoch is a step.
+    start_epoch = model.epochs_trained_ = (getattr(model, "epochs_trained_", 0) if epoch_mode
+                                           else start_steps)
+    previous = (getattr(model, "history_", None) or {}) if start_steps else {}
+    run = math.ceil(total_steps / steps_per_epoch) if epoch_mode else total_steps
+    if model.warmup_epochs > run:
+        raise ValueError(f"warmup_epochs must be in [0, {run}] (the run's "
+                         f"{'epochs' if epoch_mode else 'steps'}), got {model.warmup_epochs}")
+    rate = _schedule(model, start_epoch, run)
     progress = None
-    if model.verbose and sync.comm.is_writer:
+    if model.verbose and sync.comm.is_writer:  # epochs shown as 4/5 when a warm start adds 2
         progress = Progress(model.verbose, _examples(m, batch_size, steps_per_epoch, total_steps),
-                            math.ceil(total_steps / steps_per_epoch) if epoch_mode else None)
+                            start_epoch + run if epoch_mode else None)
     steps, interrupted, validation, recorder, out_of_memory = 0, False, None, None, None
     try:
         if validation_data is not None:  # may upload it, or pin host buffers: inside the try
@@ -150,9 +175,9 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
             dropout = _Dropout(model, xp, sync) if model.keep_prob < 1.0 else None
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
-                                      stream, sync, dropout)
+                                      stream, sync, rate, dropout)
             else:
-                steps = _train_full_batch(model, X, Y, recorder, sync, dropout)
+                steps = _train_full_batch(model, X, Y, recorder, sync, rate, dropout)
     except KeyboardInterrupt:
         if recorder is None:  # before training began: nothing to keep
             raise
@@ -182,9 +207,15 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
         free_cached_blocks(xp)
         raise out_of_memory
     sync.settle()
-    model.n_iter_ = steps
-    model.history_ = recorder.history
-    model.costs_ = list(recorder.history["cost"])
+    model.n_iter_ = start_steps + steps
+    if not epoch_mode:
+        model.epochs_trained_ = start_epoch + steps
+    history = recorder.history
+    if previous and set(previous) <= set(history):
+        history = {key: previous.get(key, [None] * len(previous["cost"])) + values
+                   for key, values in history.items()}
+    model.history_ = history
+    model.costs_ = list(history["cost"])
     model.interrupted_ = interrupted
     try:
         for callback in callbacks:
@@ -231,63 +262,110 @@ class _Dropout:
         return StepDropout(self.keep_prob, self.seed, step, columns)
 
 
+def _schedule(model, start_epoch: int, run: int):
+    """epoch -> the learning rate of its steps (host arithmetic, no device work)."""
+    if model.lr_schedule is None and not model.warmup_epochs:
+        return lambda epoch: model.learning_rate
+    return lambda epoch: schedules.learning_rate(
+        model.learning_rate, model.lr_schedule, epoch, decay_rate=model.decay_rate,
+        time_interval=model.time_interval, warmup_epochs=model.warmup_epochs,
+        cycle_start=start_epoch, cycle_epochs=run)
+
+
 def _forward(model, X, dropout=None):
     return propagation.forward(model.parameters_, X, model.hidden, model.output,
                                dropout=dropout)
 
 
-def _descend(model, AL, cache, T, sync, dropout=None) -> None:
+def _ranks(sync) -> int:
+    return 1 if sync is None else sync.size
+
+
+def _penalty(model, n: int, sync):
+    """The L2 term of this rank's cost over its n examples, on the device.
+
+    Every rank adds lambda/(2 R n) ||W||^2 (R ranks): weighted by n and summed
+    over the ranks, as the records' means are, that is the global batch's
+    lambda/(2 m) ||W||^2 without knowing m on the host.
+    """
+    return propagation.l2_penalty(model.parameters_, model.l2, _ranks(sync) * n)
+
+
+def _descend(model, AL, cache, T, sync, learning_rate, dropout=None) -> None:
     grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden, dropout)
+    if model.l2:
+        # lambda/(R n) W on each rank's mean gradient: the all-reduce's weighted
+        # mean makes it (lambda/m) W of the global batch, as _penalty does.
+        propagation.add_l2_(grads, model.parameters_, model.l2 / (_ranks(sync) * AL.shape[1]))
     if sync is not None:
         grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
-    propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
+    optimizer = model.__dict__.get("optimizer_")
+    if optimizer is None:  # parameters set by hand, or read from an older file
+        optimizer = model.optimizer_ = model._new_optimizer()
+    optimizer.step_(model.parameters_, grads, learning_rate)
 
 
-def step(model, X, T, sync=None, dropout=None):
-    """One gradient-descent step of ``model`` on the batch X : (n_x, m), T : (n_L, m).
+def step(model, X, T, sync=None, learning_rate=None, dropout=None):
+    """One training step of ``model`` on the batch X : (n_x, m), T : (n_L, m).
 
     T are targets as ``model.output.targets`` gives them; ``sync`` (a
     :class:`~dlgpu.distributed.GradientSync`) makes the gradients global,
-    None leaves them this process's; ``dropout``, a
-    :class:`~dlgpu.dropout.StepDropout`, drops hidden units.  Returns
-    ZL : (n_L, m) from before the step.  The training loop's step; the
-    benchmarks time it.
+    None leaves them this process's; ``learning_rate`` (default the model's)
+    is the step's rate; ``dropout``, a :class:`~dlgpu.dropout.StepDropout`,
+    drops hidden units.  Returns ZL : (n_L, m) from before the step.  The
+    training loop's step; the benchmarks time it.
     """
     AL, ZL, cache = _forward(model, X, dropout)
-    _descend(model, AL, cache, T, sync, dropout)
+    _descend(model, AL, cache, T, sync,
+             model.learning_rate if learning_rate is None else learning_rate, dropout)
     return ZL
 
 
-def _train_full_batch(model, X, Y, recorder, sync, dropout=None) -> int:
-    """The course's loop: the cost at iterations 0, 100, 200, ... before their step."""
+def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None) -> int:
+    """The course's loop: the cost at iterations 0, 100, 200, ... before their step.
+
+    Iterations count on from a warm start's ``n_iter_``; an epoch is a step.
+    """
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
+    start = model.n_iter_
     columns = None if dropout is None else dropout.columns(np.arange(X.shape[1]))
-    for i in range(model.num_iterations):
+    for i in range(start, start + model.num_iterations):
+        learning_rate = rate(i)
         masks = None if dropout is None else dropout.at(i, columns)
         if i % COST_EVERY:
-            step(model, X, T, sync, masks)
+            step(model, X, T, sync, learning_rate, masks)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
             AL, ZL, cache = _forward(model, X, masks)
-            if recorder(i, i, model.output.cost(ZL, T), X.shape[1]):
-                return i
-            _descend(model, AL, cache, T, sync, masks)
+            cost = model.output.cost(ZL, T)
+            if model.l2:
+                cost = cost + _penalty(model, X.shape[1], sync)
+            if recorder(i, i, cost, X.shape[1], learning_rate):
+                return i - start
+            _descend(model, AL, cache, T, sync, learning_rate, masks)
         recorder.count(X.shape[1])
     return model.num_iterations
 
 
 def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync,
-                  dropout=None) -> int:
-    """Epochs of mini-batches; the record of an epoch holds its batches' mean cost."""
+                  rate, dropout=None) -> int:
+    """Epochs of mini-batches; the record of an epoch holds its batches' mean cost.
+
+    Epochs count on from ``model.epochs_trained_`` (a warm start's).
+    """
     X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
-    # Distributed: this rank's part of each global batch, shuffled per rank.
-    rng = sync.rng(model.seed) if model.shuffle else None
-    steps, epoch = 0, 0
+    steps, epoch = 0, model.epochs_trained_
+    first_step = model.n_iter_  # dropout's step counter goes on over a warm start
     while steps < total_steps:
+        # Distributed: this rank's part of each global batch, shuffled per rank
+        # and epoch, from (seed, rank, epoch): nothing to keep for a warm start.
+        rng = sync.rng(model.seed, epoch) if model.shuffle else None
+        learning_rate = rate(epoch)
         epoch += 1
+        model.epochs_trained_ = epoch
         plan = sync.epoch_plan(rng)[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
         seen = 0
@@ -296,9 +374,12 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         for Xb, Yb in source(plan):
             T = model.output.targets(Yb, model.dtype)
             n = Xb.shape[1]
+            if model.l2:  # of the parameters before the step, as its cost
+                total += _penalty(model, n, sync) * T.dtype.type(n)
             masks = None if dropout is None else dropout.at(
-                steps, columns[:, seen:seen + n])  # the batches come in the plan's order
-            total += model.output.cost(step(model, Xb, T, sync, masks), T) * T.dtype.type(n)
+                first_step + steps, columns[:, seen:seen + n])  # batches come in plan order
+            total += (model.output.cost(step(model, Xb, T, sync, learning_rate, masks), T)
+                      * T.dtype.type(n))
             seen += n
             steps += 1
             recorder.count(n)
@@ -306,8 +387,10 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
             # a divergence is reported near where it happened.
             if (steps % COST_EVERY == 0 and seen < m
                     and not math.isfinite(sync.total(total))):
-                recorder(steps, epoch, total, seen)  # StopOnNaN raises, or asks to stop
+                recorder(recorder.start_steps + steps, epoch, total, seen,
+                         learning_rate)  # StopOnNaN raises, or asks to stop
                 return steps
-        if recorder(steps, epoch, total / total.dtype.type(seen), seen):
+        if recorder(recorder.start_steps + steps, epoch, total / total.dtype.type(seen), seen,
+                    learning_rate):
             break
     return steps

@@ -215,3 +215,27 @@ def check_several_classes(classes, who: str, name: str = "y") -> None:
         label = int(label)  # a CSV's labels are floats: 1, not 1.0
     raise InvalidDataError(f"{who} needs at least 2 classes to learn; {name} holds 1 class "
                            f"(only the label {label!r})")
+
+
+def check_nonnegative_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return float(value)
+
+
+def check_beta(value, name: str) -> float:
+    """An exponential-average coefficient: in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_choice(value, name: str, choices) -> object:
+    if not any(value is c or (isinstance(c, str) and value == c) for c in choices):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
+    return value

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from dlgpu import nvrtc
+from dlgpu import optimizers
 from dlgpu.activations import all_cuda_sources
 
 
@@ -21,7 +22,7 @@ def main() -> int:
     lib = nvrtc.load_nvrtc()
     print(f"NVRTC {'.'.join(map(str, nvrtc.version(lib)))}, arch {args.arch}")
     failures = 0
-    for name, dtype, source in all_cuda_sources():
+    for name, dtype, source in [*all_cuda_sources(), *optimizers.all_cuda_sources()]:
         try:
             cubin = nvrtc.compile_source(source, f"{name}.cu", arch=args.arch, lib=lib)
             print(f"ok    {name:<28} {dtype:<8} {len(cubin):>6} bytes")

@@ -312,3 +312,30 @@ def test_import_without_scikit_learn_says_how_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "dlgpu.sklearn")
     with pytest.raises(ImportError, match=r"pip install 'dlgpu\[sklearn\]'"):
         importlib.import_module("dlgpu.sklearn")
+
+
+def test_optimizer_settings_reach_deep_nn_and_warm_start_continues(iris_named):
+    X, y = iris_named
+    settings = dict(hidden_layer_sizes=(8,), batch_size=16, random_state=0, dtype="float64",
+                    optimizer="adamw", weight_decay=0.01, learning_rate=0.01, l2=0.1,
+                    lr_schedule="stepwise", decay_rate=0.5, time_interval=2, warmup_epochs=1)
+    once = DLClassifier(epochs=6, **settings).fit(X, y)
+    assert once.model_.optimizer == "adamw" and once.model_.l2 == 0.1
+    twice = DLClassifier(epochs=3, warm_start=True, **settings).fit(X, y)
+    first = twice.model_.parameters_["W1"].copy()
+    twice.fit(X, y)
+    assert not np.array_equal(first, twice.model_.parameters_["W1"])
+    np.testing.assert_allclose(twice.model_.parameters_["W1"], once.model_.parameters_["W1"],
+                               rtol=1e-12, atol=1e-14)
+    assert twice.n_iter_ == once.n_iter_ and len(twice.loss_curve_) == 6
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"beta2": 1.0}, r"beta2 must be in \[0, 1\)"),
+    ({"l2": -0.5}, "l2 must be finite and >= 0"),
+])
+def test_bad_optimizer_settings_are_rejected_by_fit(params, match):
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    with pytest.raises(ValueError, match=match):
+        DLClassifier(epochs=1, **params).fit(X, y)

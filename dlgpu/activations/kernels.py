@@ -20,6 +20,8 @@ and preamble handed to CuPy can also be compiled with NVRTC where no GPU is
 present (see :func:`render_cuda_source` and ``scripts/check_cuda_sources.py``).
 This module knows kernel descriptions only, not the activations that make
 them: :meth:`dlgpu.activations.Activation.kernel_spec` builds one.
+:class:`KernelSpec`, :func:`get_kernel` and :func:`render_cuda_source` are
+generic: the optimizers' update kernels (:mod:`dlgpu.optimizers`) use them too.
 """
 
 from __future__ import annotations

@@ -2,12 +2,15 @@
 
 The defaults are one setting for every dataset, chosen by measurement on the
 planar, breast-cancer and digits data and a file of shifted, scaled data
-(see the README): inputs standardized by the model itself, one hidden layer
+(see docs/cli.md): inputs standardized by the model itself, one hidden layer
 of 100 ReLU units, He initialization, learning rate 0.1, 100 epochs of
 mini-batches of 32.  ``--iterations N`` trains the course's way instead: N
 full-batch gradient steps.  Without options it trains on the planar data,
 the README's main command.  ``--task regression`` trains an identity output
 on real-valued targets (the label column) and reports RMSE and R².
+``--optimizer``, ``--l2``, ``--lr-schedule`` and their companions choose how
+it trains (plain gradient descent by default); ``--resume MODEL`` continues
+training a saved model.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from .. import __version__, backend
 from ..datasets import train_test_split
 from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
-from ..model import DeepNN
+from ..model import DeepNN, load_model
+from ..optimizers import OPTIMIZERS
 from ..outputs import target_statistics, unstandardize_output_
+from ..schedules import SCHEDULES
 from ..preprocessing import Preprocessing
 from ..validation import check_several_classes
 from . import data
@@ -112,6 +117,42 @@ def add_parser(sub) -> None:
     parser.add_argument("--verbose", type=int, default=None,
                         help="progress every k-th record (default: about 10 lines); 0 is "
                              "silent")
+    parser.add_argument("--optimizer", default="gd", choices=tuple(OPTIMIZERS),
+                        help="update rule: gd (plain gradient descent), momentum, rmsprop, "
+                             "adam or adamw (default: %(default)s)")
+    parser.add_argument("--beta1", type=float, default=0.9,
+                        help="momentum's and Adam's first-moment coefficient, in [0, 1) "
+                             "(default: %(default)s)")
+    parser.add_argument("--beta2", type=float, default=0.999,
+                        help="RMSprop's and Adam's second-moment coefficient, in [0, 1) "
+                             "(default: %(default)s)")
+    parser.add_argument("--epsilon", type=float, default=1e-8,
+                        help="RMSprop's and Adam's epsilon, > 0 (default: %(default)s)")
+    parser.add_argument("--l2", type=float, default=0.0,
+                        help="L2 regularization lambda (the course's): the cost gains "
+                             "lambda/(2m) sum ||W||^2 (default: %(default)s)")
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="decoupled weight decay of --optimizer adamw (default: "
+                             "%(default)s)")
+    parser.add_argument("--lr-schedule", default="none",
+                        choices=("none", *(s for s in SCHEDULES if s)),
+                        help="learning rate per epoch (a step in full-batch training): none, "
+                             "inverse_time (lr/(1 + decay_rate epoch)), stepwise (lr/(1 + "
+                             "decay_rate floor(epoch/time_interval))) or cosine (to 0 over "
+                             "the run) (default: %(default)s)")
+    parser.add_argument("--decay-rate", type=float, default=1.0,
+                        help="decay of inverse_time and stepwise (default: %(default)s)")
+    parser.add_argument("--time-interval", type=int, default=1000,
+                        help="epochs per step of stepwise (default: %(default)s)")
+    parser.add_argument("--warmup-epochs", type=int, default=0,
+                        help="epochs (full-batch: steps) of linear warm-up to the learning "
+                             "rate (default: %(default)s)")
+    parser.add_argument("--resume", default=None, metavar="MODEL",
+                        help="continue training the model saved in MODEL (.npz) on the data: "
+                             "its settings, optimizer state, schedule and shuffling go on "
+                             "where they stopped, for --epochs (or --iterations) more, its "
+                             "saved length by default; the model options above are ignored; "
+                             "saved to --out, or back to MODEL")
     parser.add_argument("--distributed", action="store_true",
                         help="data-parallel over the ranks of mpiexec: every rank loads the "
                              "data and trains on its shard; rank 0 prints and writes files")
@@ -193,13 +234,23 @@ def _prepare(args):
         batch_size = 32 if args.batch_size is None else args.batch_size
     records = epochs if epochs is not None else (args.iterations or 0) // 100
     verbose = args.verbose if args.verbose is not None else max(1, records // 10)
-    model = DeepNN([X.shape[0], *args.hidden, n_out], hidden_activation=args.activation,
-                   output_activation=output, learning_rate=learning_rate,
-                   num_iterations=args.iterations or 0, epochs=epochs, batch_size=batch_size,
-                   init=init, seed=args.seed, dtype=args.dtype, verbose=verbose,
-                   preprocess=None if args.preprocess == "none" else args.preprocess,
-                   keep_prob=args.keep_prob)
-    model.notes_ = {"trained_by": f"dlgpu {__version__} train", "data": description,
+    if args.resume:
+        model = _resumed(args, verbose)
+        output = model.output_activation
+    else:
+        model = DeepNN([X.shape[0], *args.hidden, n_out], hidden_activation=args.activation,
+                       output_activation=output, learning_rate=learning_rate,
+                       num_iterations=args.iterations or 0, epochs=epochs,
+                       batch_size=batch_size, init=init, seed=args.seed,
+                       dtype=args.dtype, verbose=verbose,
+                       preprocess=None if args.preprocess == "none" else args.preprocess,
+                       optimizer=args.optimizer, beta1=args.beta1, beta2=args.beta2,
+                       epsilon=args.epsilon, l2=args.l2, weight_decay=args.weight_decay,
+                       lr_schedule=None if args.lr_schedule == "none" else args.lr_schedule,
+                       decay_rate=args.decay_rate, time_interval=args.time_interval,
+                       warmup_epochs=args.warmup_epochs, keep_prob=args.keep_prob)
+    model.notes_ = {**(model.notes_ or {} if args.resume else {}),
+                    "trained_by": f"dlgpu {__version__} train", "data": description,
                     "data_fingerprint": data.fingerprint(X), "m": X.shape[1]}
     validation = None
     if args.validation_split:
@@ -207,6 +258,28 @@ def _prepare(args):
         validation = (Xv, Yv)
     model.notes_.update(training_fingerprint=data.fingerprint(X), m_train=X.shape[1])
     return X, Y, description, output, model, validation
+
+
+def _resumed(args, verbose: int) -> DeepNN:
+    """The saved model of --resume, set to continue: its own settings, the run's length
+    from --epochs / --iterations when given (its saved one otherwise)."""
+    model = load_model(args.resume)
+    if model.preprocess is not None and getattr(model, "preprocessing_", None) is None:
+        raise ValueError(f"--resume {args.resume}: the model was saved before training "
+                         f"(no preprocessing learned); train it without --resume")
+    params = model.get_params()
+    if args.iterations is not None:
+        params.update(num_iterations=args.iterations, epochs=None,
+                      batch_size=args.batch_size)
+    elif args.epochs is not None:
+        params.update(epochs=args.epochs, batch_size=args.batch_size or model.batch_size or 32)
+    params.update(warm_start=True, verbose=verbose)
+    resumed = DeepNN(**params)  # validates the new length (warm-up within the run, ...)
+    for name in ("parameters_", "backend_", "optimizer_", "n_iter_", "epochs_trained_",
+                 "history_", "costs_", "preprocessing_", "notes_"):
+        if hasattr(model, name):
+            setattr(resumed, name, getattr(model, name))
+    return resumed
 
 
 def _run(args, comm, prepared=None) -> int:
@@ -239,9 +312,10 @@ def _run(args, comm, prepared=None) -> int:
         print(f"Training interrupted (Ctrl-C) after {model.n_iter_} steps; the model keeps "
               f"what it learned so far")
     _print_results(model, X, Y, validation, args, elapsed)
-    if args.out:
-        model.save(args.out)
-        print(f"Saved the model to {args.out}"
+    out = args.out or args.resume
+    if out:
+        model.save(out)
+        print(f"Saved the model to {out}"
               + (" (training was interrupted: the file says so)" if model.interrupted_ else ""))
     if args.plot and comm.is_writer and output != "identity":
         for path in _plots(model, X, Y, args.plot):
@@ -253,6 +327,8 @@ def _fit_shards(model, X, Y, validation, comm) -> None:
     """Every rank holds the whole split: the preprocessing is learned from all of X, the
     same on every rank, then each rank trains on its shard and the model carries it."""
     pre = None if model.preprocess is None else Preprocessing.fit(model.preprocess, X)
+    if model.warm_start and getattr(model, "preprocessing_", None) is not None:
+        pre = model.preprocessing_  # --resume: the transform the model was trained with
     model.fit(*shard(X, Y, comm), comm=comm, preprocessing=pre,
               validation_data=validation and shard(*validation, comm))
 
@@ -267,8 +343,12 @@ def _print_start(model, output, description, X, validation, args) -> None:
             else "")
     print(f"dlgpu {__version__}: training {model.layer_dims} ({model.hidden_activation} hidden, "
           f"{output} output) on {description} (m = {X.shape[1]}{held}) with the {name} "
-          f"backend, {args.dtype}: {how}, learning rate {model.learning_rate}, "
-          f"inputs: {args.preprocess}"
+          f"backend, {model.dtype}: {how}, learning rate {model.learning_rate}"
+          + (f" ({model.optimizer}" + (f", {model.lr_schedule} schedule" if model.lr_schedule
+                                       else "") + (f", l2 {model.l2}" if model.l2 else "")
+             + ")" if model.optimizer != "gd" or model.lr_schedule or model.l2 else "")
+          + (f", resumed from {args.resume} after {model.n_iter_} steps" if args.resume
+             else f", inputs: {args.preprocess}")
           + (f"\n({fallback_note(reason)})" if reason else ""), flush=True)
 
 

@@ -174,9 +174,10 @@ class GradientSync:
                 f"batch_size or shard the data evenly")
         return steps
 
-    def rng(self, seed):
-        """This rank's shuffling generator: ``default_rng(seed + rank)``."""
-        return np.random.default_rng(None if seed is None else seed + self.rank)
+    def rng(self, seed, epoch: int):
+        """This rank's shuffling generator of ``epoch``: ``default_rng([seed, rank, epoch])``
+        (fresh entropy when ``seed`` is None), so a warm start needs no generator state."""
+        return np.random.default_rng(None if seed is None else [seed, self.rank, epoch])
 
     def epoch_plan(self, rng) -> list[np.ndarray]:
         """This rank's part of each of an epoch's global batches: sorted columns."""

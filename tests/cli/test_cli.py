@@ -292,3 +292,43 @@ def test_ctrl_c_saves_what_was_learned_and_exits_130(data_files):
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no temp file
     out = _dlgpu("evaluate", "--model", "m.npz", "--data", "train.npz", cwd=folder)
     assert out.returncode == 0 and "training was interrupted (Ctrl-C)" in out.stderr
+
+
+def test_optimizer_options_and_resume_equal_one_longer_run(data_files, capsys, monkeypatch):
+    monkeypatch.chdir(data_files[0])
+    common = ["train", "--data", "train.npz", "--hidden", "8", "--batch-size", "16",
+              "--optimizer", "adam", "--learning-rate", "0.01", "--l2", "0.1",
+              "--lr-schedule", "inverse_time", "--decay-rate", "0.2", "--dtype", "float64",
+              "--verbose", "0"]
+    assert main([*common, "--epochs", "6", "--out", "once.npz"]) == 0
+    assert "(adam, inverse_time schedule, l2 0.1)" in capsys.readouterr().out
+    assert main([*common, "--epochs", "3", "--out", "half.npz"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--data", "train.npz", "--resume", "half.npz", "--epochs", "3",
+                 "--verbose", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed from half.npz after" in out and "Saved the model to half.npz" in out
+    once, resumed = dlgpu.load_model("once.npz"), dlgpu.load_model("half.npz")
+    assert resumed.optimizer == "adam" and resumed.n_iter_ == once.n_iter_
+    for key, value in once.parameters_.items():
+        np.testing.assert_allclose(resumed.parameters_[key], value, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--optimizer", "sgd"], "invalid choice: 'sgd'"),
+    (["--beta1", "1"], "beta1 must be in [0, 1)"),
+    (["--l2", "-1"], "l2 must be finite and >= 0"),
+    (["--weight-decay", "0.1"], "weight_decay must be 0 with optimizer='gd'"),
+    (["--lr-schedule", "cosine", "--warmup-epochs", "200"], "warmup_epochs must be in [0, 100]"),
+])
+def test_bad_optimizer_options_give_one_clear_line(data_files, capsys, monkeypatch, args,
+                                                   message):
+    monkeypatch.chdir(data_files[0])
+    with pytest.raises(SystemExit) if "choice" in message else _nothing():
+        assert main(["train", "--data", "train.npz", "--verbose", "0", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def _nothing():
+    import contextlib
+    return contextlib.nullcontext()

@@ -46,6 +46,11 @@ def save(out, name, comm, model, **extra):
     np.savez(os.path.join(out, f"{name}-{comm.rank}.npz"), **arrays)
 
 
+#: the settings of the ``adam`` model of ``correct``
+ADAM = dict(learning_rate=0.01, num_iterations=50, dtype="float64", optimizer="adam", l2=0.5,
+            lr_schedule="inverse_time", decay_rate=0.05)
+
+
 def correct(comm, out):
     """The scenarios that must train: each rank saves its model."""
     X, Y = data()
@@ -75,6 +80,10 @@ def correct(comm, out):
     model = dlgpu.DeepNN(DIMS, learning_rate=0.1, epochs=4, batch_size=64, dtype="float32")
     model.fit(*unequal(X, Y, comm), comm=comm)
     save(out, "shuffled", comm, model)
+    # Adam, L2 and a schedule: the all-reduced gradient feeds the same update everywhere.
+    model = dlgpu.DeepNN(DIMS, **ADAM)
+    model.fit(*unequal(X, Y, comm), comm=comm)
+    save(out, "adam", comm, model)
     # Validation figures, early stopping and checkpoints: global, rank 0 writes.
     writes = []
     real_save = io.save_model

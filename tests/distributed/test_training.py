@@ -9,7 +9,7 @@ import dlgpu
 from dlgpu.callbacks import EarlyStopping
 
 from .jobs import needs_mpi, run_scenario
-from .ranks import DIMS, data
+from .ranks import ADAM, DIMS, data
 
 pytestmark = needs_mpi
 
@@ -50,7 +50,7 @@ def _parameters(arrays: dict) -> dict:
 
 @pytest.mark.parametrize("name", ["full-float64", "full-float32", "unequal", "minibatch",
                                   "shuffled", "callbacks", "dropout", "dropout-strided",
-                                  "dropout-unequal"])
+                                  "dropout-unequal", "adam"])
 def test_ranks_hold_the_same_bits(results, name):
     _, loaded = results
     rank0, rank1 = loaded[name, 0], loaded[name, 1]
@@ -82,6 +82,14 @@ def test_full_batch_dropout_equals_one_process(results, name):
     assert _relative_error(_parameters(loaded[name, 0]), one.parameters_) < 1e-12
     assert loaded[name, 0]["costs"] == pytest.approx(one.costs_, rel=1e-12)
     assert _relative_error(one.parameters_, plain.parameters_) > 1e-3  # dropout did something
+
+
+def test_adam_with_l2_and_a_schedule_equals_one_process(results):
+    _, loaded = results
+    X, Y = data()
+    one = dlgpu.DeepNN(DIMS, **ADAM).fit(X, Y)
+    assert _relative_error(_parameters(loaded["adam", 0]), one.parameters_) < 1e-10
+    assert loaded["adam", 0]["costs"] == pytest.approx(one.costs_, rel=1e-12)
 
 
 def test_a_global_batch_is_the_union_of_the_ranks_parts(results):
