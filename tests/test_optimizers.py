@@ -256,13 +256,14 @@ def test_cosine_decays_over_the_run_and_restarts_on_a_warm_start(binary_data):
 # -- warm start and resume --------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("schedule", [None, "inverse_time", "stepwise"])
-def test_fit_save_load_fit_equals_one_long_fit(tmp_path, name, schedule):
+@pytest.mark.parametrize("keep_prob", [1.0, 0.8])
+def test_fit_save_load_fit_equals_one_long_fit(tmp_path, name, schedule, keep_prob):
     rng = np.random.default_rng(5)
     X = rng.normal(size=(4, 90))
     Y = (X[0:1] * X[1:2] > 0).astype(float)
     settings = dict(layer_dims=[4, 6, 1], learning_rate=0.02, dtype="float64", batch_size=16,
                     optimizer=name, l2=0.1, lr_schedule=schedule, decay_rate=0.4,
-                    time_interval=2, warmup_epochs=1)
+                    time_interval=2, warmup_epochs=1, keep_prob=keep_prob)
     if name == "adamw":
         settings["weight_decay"] = 0.05
     once = DeepNN(epochs=6, **settings).fit(X, Y)
@@ -279,10 +280,11 @@ def test_fit_save_load_fit_equals_one_long_fit(tmp_path, name, schedule):
     assert resumed.optimizer_.t == once.optimizer_.t == 6 * 6
 
 
-def test_warm_start_full_batch_continues_the_iterations(binary_data):
+@pytest.mark.parametrize("keep_prob", [1.0, 0.8])
+def test_warm_start_full_batch_continues_the_iterations(binary_data, keep_prob):
     X, Y = binary_data
     settings = dict(layer_dims=[3, 4, 1], dtype="float64", optimizer="momentum",
-                    lr_schedule="inverse_time", decay_rate=0.01)
+                    lr_schedule="inverse_time", decay_rate=0.01, keep_prob=keep_prob)
     once = DeepNN(num_iterations=300, **settings).fit(X, Y)
     twice = DeepNN(num_iterations=150, **settings).fit(X, Y)
     twice.warm_start = True
