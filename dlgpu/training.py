@@ -338,8 +338,10 @@ def _with_weights(Y, sample_weight):
     """Y : (n_y, m) with the weights (1, m) as one more row, in float64 on Y's backend:
     the batch sources then gather each batch's weights with its targets."""
     xp = backend.get_array_module(Y)
-    return xp.concatenate([xp.asarray(Y, dtype=np.float64),
-                           backend.to_module(sample_weight, xp, np.float64)])
+    stacked = xp.empty((Y.shape[0] + 1, Y.shape[1]), dtype=np.float64)
+    stacked[:-1] = Y
+    stacked[-1:] = backend.to_module(sample_weight, xp, np.float64)
+    return stacked
 
 
 def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None,
