@@ -615,8 +615,9 @@ def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess,
             if preprocess is None else
             "try another learning_rate (smaller if the cost grew), more epochs, or "
             "another init")
+    baseline = constant_cost(codes, n_classes, multilabel, sample_weight)
     warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, not "
-                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes, multilabel, sample_weight):.6g}, the cost "
+                  f"{NOT_MOVED:.0%} below {baseline:.6g}, the cost "
                   f"of predicting each "
                   f"class's share of y without looking at X: the network learned nothing from "
                   f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())

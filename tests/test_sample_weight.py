@@ -127,7 +127,8 @@ def test_two_ranks_weight_their_means_by_their_weight_sums(tmp_path):
     Xd, Yd = data()
     w = weights()
     one = DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64", l2=0.5)
-    one.fit(Xd[:, np.repeat(np.arange(Xd.shape[1]), w)], Yd[:, np.repeat(np.arange(Xd.shape[1]), w)])
+    repeated = np.repeat(np.arange(Xd.shape[1]), w)
+    one.fit(Xd[:, repeated], Yd[:, repeated])
     ranks = [dict(np.load(tmp_path / f"weighted-{rank}.npz")) for rank in range(2)]
     for key in one.parameters_:
         np.testing.assert_allclose(ranks[0][key], one.parameters_[key], rtol=0, atol=1e-10)
