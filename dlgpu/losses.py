@@ -12,19 +12,30 @@ import numpy as np
 from .backend import get_array_module
 
 
-def binary_cross_entropy_from_logits(Z, Y):
+def _weighted(loss, weights, weight_sum):
+    """sum_i w_i (loss summed over rows)_i / sum_i w_i for weights w (1, m) whose sum
+    is ``weight_sum`` (0 for weights all zero: then 0)."""
+    loss *= weights
+    total = loss.sum()
+    return total / loss.dtype.type(weight_sum) if weight_sum > 0 else total
+
+
+def binary_cross_entropy_from_logits(Z, Y, weights=None, weight_sum=None):
     """Cost from the output layer's pre-activation Z, exact for any finite Z.
 
     Uses ``max(z, 0) - z y + log(1 + exp(-|z|))``, which equals the loss of
     ``sigmoid(z)`` but never takes the log of 0 or exponentiates a large
     number.  Z, Y : (k, m), k = 1 for the course's binary output; the losses
-    are summed over the k outputs and averaged over the m examples.  Returns
-    a 0-d array on Z's backend.
+    are summed over the k outputs and averaged over the m examples, or with
+    ``weights`` (1, m), summing to ``weight_sum``, weighted by them.  Returns a 0-d
+    array on Z's backend.
     """
     xp = get_array_module(Z)
     loss = xp.maximum(Z, 0)
     loss -= Z * Y
     loss += xp.log1p(xp.exp(-xp.abs(Z)))
+    if weights is not None:
+        return _weighted(loss, weights, weight_sum)
     return loss.sum() / Z.dtype.type(Z.shape[1])
 
 
@@ -56,28 +67,34 @@ def softmax(Z):
     return A
 
 
-def categorical_cross_entropy_from_logits(Z, Y):
+def categorical_cross_entropy_from_logits(Z, Y, weights=None, weight_sum=None):
     """J = -(1/m) sum_i sum_k Y[k, i] log softmax(Z)[k, i], exact for any finite Z.
 
     Uses ``log softmax(z)_k = z_k - max(z) - log(sum_j exp(z_j - max(z)))``, so
     no probability is rounded to 0 before its log is taken.  Z, Y : (n_L, m),
-    Y one-hot.  Returns a 0-d array on Z's backend.
+    Y one-hot; ``weights`` (1, m) summing to ``weight_sum``
+    give a weighted mean instead.
+    Returns a 0-d array on Z's backend.
     """
     xp = get_array_module(Z)
     shifted = Z - Z.max(axis=0, keepdims=True)
     log_norm = xp.log(xp.exp(shifted).sum(axis=0, keepdims=True))
     shifted -= log_norm  # log softmax(Z)
     shifted *= Y
+    if weights is not None:
+        return -_weighted(shifted, weights, weight_sum)
     return -shifted.sum() / Z.dtype.type(Z.shape[1])
 
 
-def squared_error(AL, Y):
+def squared_error(AL, Y, weights=None, weight_sum=None):
     """J = (1/(2m)) sum_i sum_k (AL[k, i] - Y[k, i])^2, the course's squared-error cost.
 
     Half the mean over examples of the squared errors summed over outputs, so
-    that dJ/dAL = (AL - Y)/m.  AL, Y : (n_L, m).  Returns a 0-d array on AL's
-    backend.
+    that dJ/dAL = (AL - Y)/m.  AL, Y : (n_L, m); ``weights`` (1, m) summing to
+    ``weight_sum`` give a weighted mean instead.  Returns a 0-d array on AL's backend.
     """
     error = AL - Y
     error *= error
+    if weights is not None:
+        return _weighted(error, weights, weight_sum) / AL.dtype.type(2)
     return error.sum() / AL.dtype.type(2 * AL.shape[1])

@@ -20,7 +20,7 @@ from .preprocessing import PREPROCESSING, Preprocessing
 from .training import train
 from .validation import (as_array, check_beta, check_choice, check_dtype, check_int,
                          check_layer_dims, check_nonnegative_float, check_positive_float,
-                         check_seed, check_X)
+                         check_sample_weight, check_seed, check_weight_sum, check_X)
 
 
 #: ``_validated``'s default: no targets given (None is a mistake to report, not this)
@@ -305,7 +305,7 @@ class DeepNN:
 
     # -- training ---------------------------------------------------------------
     def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
-            comm=None, preprocessing=None) -> DeepNN:
+            comm=None, preprocessing=None, sample_weight=None) -> DeepNN:
         """Train by gradient descent, full-batch or mini-batch (``batch_size``).
 
         X : (n_x, m); Y : (1, m) labels 0/1 for a sigmoid output, or for
@@ -323,6 +323,13 @@ class DeepNN:
         process.  ``preprocessing``: a :class:`~dlgpu.preprocessing.Preprocessing`
         of kind ``preprocess`` learned elsewhere (from the whole data set, when
         X is one rank's shard), applied instead of learning one from X.
+        ``sample_weight``: (m,) or (1, m) weights >= 0, not all zero, one per
+        example (column) of X: the cost and every gradient become weighted
+        means, sum_i w_i loss_i / sum_i w_i, the L2 term's m becomes sum_i w_i,
+        and ``preprocess`` learns weighted statistics, so integer weights
+        train as the data with each example repeated w_i times (full batch;
+        mini-batches still hold m examples).  Distributed, each rank gives its
+        shard's weights.  The validation data stays unweighted.
         Returns self.
         """
         comm = comm if comm is not None else LocalCommunicator()
@@ -337,14 +344,18 @@ class DeepNN:
                              "and pass fit(..., preprocessing=...)")
 
         def check():
-            checked = self._checked_data(X, Y, validation_data, preprocessing)
+            checked = self._checked_data(X, Y, validation_data, preprocessing, sample_weight,
+                                         whole=comm.size == 1)
             facts = {k: v for k, v in self.get_params().items() if k != "verbose"}
             facts.update({"rows of Y": checked[1].shape[0],
-                          "validation data": checked[2] is not None})
+                          "validation data": checked[2] is not None,
+                          "sample_weight": checked[3] is not None})
             return checked, facts
 
-        (X_checked, Y_checked, validation_checked), facts = agree(comm, check)
+        (X_checked, Y_checked, validation_checked, weights), facts = agree(comm, check)
         same_everywhere(comm, facts)
+        if weights is not None and comm.size > 1:  # one rank may hold only zero weights
+            check_weight_sum(sum(comm.allgather(float(weights.sum()))))
         self.comm_ = comm
         with abort_on_failure(comm):
             if not self._continue():
@@ -352,12 +363,20 @@ class DeepNN:
             sync = GradientSync(comm, self.parameters_, X_checked.shape[1],
                                 layout=shard_layout(X))
             sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
-            train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync)
+            train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync,
+                  weights)
         return self
 
-    def _checked_data(self, X, Y, validation_data, preprocessing=None):
+    def _checked_data(self, X, Y, validation_data, preprocessing=None, sample_weight=None,
+                      whole=True):
+        """X, Y, the validation data and the weights (float64 NumPy (1, m) or None)
+        checked, X through the preprocessing; ``whole``: X is all the data (one
+        process), so weights that are all zero are refused here."""
         X = check_X(X, self.layer_dims[0], dtype=self.dtype)
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
+        weights = check_sample_weight(sample_weight, X.shape[1])
+        if weights is not None and whole:
+            check_weight_sum(float(weights.sum()))
         if preprocessing is not None:
             self.preprocessing_ = preprocessing
         elif (self.warm_start and hasattr(self, "parameters_")
@@ -365,11 +384,12 @@ class DeepNN:
               and self.preprocessing_.kind == self.preprocess):
             pass  # a warm start keeps the transform the parameters were trained with
         else:
-            self.preprocessing_ = (None if self.preprocess is None
-                                   else Preprocessing.fit(self.preprocess, X))
+            self.preprocessing_ = (None if self.preprocess is None else Preprocessing.fit(
+                self.preprocess, X, None if weights is None
+                else backend.to_module(weights, backend.get_array_module(X))))
         if validation_data is not None:
             validation_data = self._check_validation(validation_data)
-        return self._preprocessed(X, check_range=False), Y, validation_data
+        return self._preprocessed(X, check_range=False), Y, validation_data, weights
 
     def _preprocessed(self, X, check_range: bool = True):
         """X : (n_x, m), checked, through ``preprocessing_`` when the model has one."""
@@ -433,19 +453,25 @@ class DeepNN:
         X, T = self._validated(X, Y)
         return float(self.output.cost(self._output(X)[1], T))
 
-    def loss_and_gradients(self, X, Y):
+    def loss_and_gradients(self, X, Y, sample_weight=None):
         """The training objective and its gradients at the current parameters.
 
         Returns ``(cost, grads)``: cost as a float, grads as NumPy arrays
         ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``; both include the ``l2``
-        penalty with m = X's examples.
+        penalty with m = X's examples (the sum of ``sample_weight``, which
+        makes them weighted means as in ``fit``).
         """
         X, Y = self._validated(X, Y)
+        m, weights = X.shape[1], check_sample_weight(sample_weight, X.shape[1])
+        if weights is not None:
+            check_weight_sum(float(weights.sum()))
+            m = float(weights.sum())
+            weights = self._to_model(weights)
         AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
-        cost = self.output.cost(ZL, Y)
-        grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden)
+        cost = self.output.cost(ZL, Y, weights, m)
+        grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden,
+                                     weights=weights, weight_sum=m)
         if self.l2:
-            m = X.shape[1]
             cost = cost + propagation.l2_penalty(self.parameters_, self.l2, m)
             propagation.add_l2_(grads, self.parameters_, self.l2 / m)
         cost = float(cost)

@@ -8,7 +8,8 @@ one-hot (C, m) or integer labels (1, m), categorical cross-entropy.
 ``identity`` is regression: A[L] = Z[L], Y : (n_L, m) real values, cost
 (1/(2m)) * sum of squared errors.  Every pair gives the same output
 gradient, dZ[L] = A[L] - Y (with Y one-hot), so backpropagation does not
-change.
+change.  Each ``cost(Z, T, weights, weight_sum)`` takes optional per-example weights
+(1, m), normalized to sum 1, for a weighted mean over the examples.
 
 Each head says how good predictions are with ``score(A, T)``: accuracy
 (exact match of all k labels, for multi-label) for the classifiers, R²
@@ -59,8 +60,8 @@ class SigmoidOutput(_Classifier):
     def __call__(self, Z):
         return self._sigmoid(Z)
 
-    def cost(self, Z, T):
-        return binary_cross_entropy_from_logits(Z, T)
+    def cost(self, Z, T, weights=None, weight_sum=None):
+        return binary_cross_entropy_from_logits(Z, T, weights, weight_sum)
 
     def check_targets(self, Y, m: int, name: str = "Y"):
         """Y : (1, m) labels 0/1, or (k, m) 0/1 indicators for k = n_L > 1 outputs."""
@@ -111,8 +112,8 @@ class SoftmaxOutput(_Classifier):
     def __call__(self, Z):
         return softmax(Z)
 
-    def cost(self, Z, T):
-        return categorical_cross_entropy_from_logits(Z, T)
+    def cost(self, Z, T, weights=None, weight_sum=None):
+        return categorical_cross_entropy_from_logits(Z, T, weights, weight_sum)
 
     def check_targets(self, Y, m: int, name: str = "Y"):
         """Y : one-hot (C, m) or integer labels (1, m) in [0, C)."""
@@ -171,8 +172,8 @@ class IdentityOutput:
     def __call__(self, Z):
         return Z
 
-    def cost(self, Z, T):
-        return squared_error(Z, T)
+    def cost(self, Z, T, weights=None, weight_sum=None):
+        return squared_error(Z, T, weights, weight_sum)
 
     def check_targets(self, Y, m: int, name: str = "Y"):
         """Y : (n_L, m) of finite real numbers."""
@@ -218,12 +219,18 @@ class IdentityOutput:
         return float(r2.mean())
 
 
-def target_statistics(Y):
+def target_statistics(Y, sample_weight=None):
     """Each target's mean and standard deviation, (n_L, 1) float64 NumPy arrays, of
-    Y : (n_L, m); a constant target gets 1.  Regression trains on (Y - mean) / std."""
+    Y : (n_L, m); a constant target gets 1.  Regression trains on (Y - mean) / std.
+    ``sample_weight`` (m,) or (1, m), >= 0: the weighted mean and standard deviation."""
     Y = np.asarray(to_numpy(Y), dtype=np.float64)
-    mean = Y.mean(axis=1, keepdims=True)
-    std = Y.std(axis=1, keepdims=True)
+    if sample_weight is None:
+        mean = Y.mean(axis=1, keepdims=True)
+        std = Y.std(axis=1, keepdims=True)
+    else:
+        w = np.asarray(to_numpy(sample_weight), dtype=np.float64).reshape(1, -1)
+        mean = (Y * w).sum(axis=1, keepdims=True) / w.sum()
+        std = np.sqrt((((Y - mean) ** 2) * w).sum(axis=1, keepdims=True) / w.sum())
     return mean, np.where(std <= 10 * np.finfo(np.float64).eps * np.abs(mean), 1.0, std)
 
 

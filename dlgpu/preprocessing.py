@@ -14,15 +14,24 @@ from .backend import get_array_module, to_numpy
 from .errors import DataRangeWarning, InvalidDataError
 
 
-def mean_and_std(X):
+def mean_and_std(X, sample_weight=None):
     """Each feature's mean and standard deviation, (n_x, 1) each, of X : (n_x, m) in float.
 
-    A constant feature gets std 1, so that it standardizes to zeros (up to
-    the rounding of its mean) rather than NaN.
+    With ``sample_weight`` (1, m) of weights >= 0 (not all zero, on X's backend)
+    they are the weighted mean and the weighted (population) standard
+    deviation: those of X with each column repeated its weight's number of
+    times, for integer weights.  A constant feature gets std 1, so that it
+    standardizes to zeros (up to the rounding of its mean) rather than NaN.
     """
     xp = get_array_module(X)
-    mean = X.mean(axis=1, keepdims=True)
-    std = X.std(axis=1, keepdims=True)
+    if sample_weight is None:
+        mean = X.mean(axis=1, keepdims=True)
+        std = X.std(axis=1, keepdims=True)
+    else:
+        w = sample_weight.astype(X.dtype, copy=False)
+        total = w.sum()
+        mean = (X * w).sum(axis=1, keepdims=True) / total
+        std = xp.sqrt((((X - mean) ** 2) * w).sum(axis=1, keepdims=True) / total)
     # A constant row's computed mean can miss the constant by rounding,
     # which leaves a std of a few ulps instead of 0: treat that as constant.
     constant = std <= 10 * np.finfo(X.dtype).eps * xp.abs(mean)
@@ -77,15 +86,31 @@ class Preprocessing:
         self.shift, self.scale, self.low, self.high = arrays
 
     @classmethod
-    def fit(cls, kind: str, X) -> Preprocessing:
-        """Learn ``kind`` from the training data X : (n_x, m) (finite, checked by the caller)."""
+    def fit(cls, kind: str, X, sample_weight=None) -> Preprocessing:
+        """Learn ``kind`` from the training data X : (n_x, m) (finite, checked by the caller).
+
+        ``sample_weight``: (1, m) weights >= 0, not all zero (checked by the
+        caller): the mean and standard deviation are weighted, and the
+        training range ``low``, ``high`` (and with it ``"scale"``'s largest
+        |x|) is that of the examples of weight > 0 -- a zero weight is as if
+        the example were not there, so fitting with integer weights learns
+        what fitting on the examples repeated that many times learns.
+        """
         if kind not in PREPROCESSING:
             raise ValueError(f"preprocessing must be None or one of "
                              f"{', '.join(PREPROCESSING)}, got {kind!r}")
+        xp = get_array_module(X)
+        w = None
+        if sample_weight is not None:
+            w = xp.asarray(sample_weight, dtype=np.float64).reshape(1, -1)
+            kept = to_numpy(w[0] > 0)
+            if not kept.all():
+                index = xp.asarray(np.flatnonzero(kept))
+                X, w = X[:, index], w[:, index]
         low = to_numpy(X.min(axis=1, keepdims=True)).astype(np.float64)
         high = to_numpy(X.max(axis=1, keepdims=True)).astype(np.float64)
         if kind == "standardize":
-            shift, scale = mean_and_std(X.astype(np.float64, copy=False))
+            shift, scale = mean_and_std(X.astype(np.float64, copy=False), w)
         else:
             largest = float(max(np.abs(low).max(), np.abs(high).max()))
             shift = np.zeros_like(low)

@@ -48,7 +48,8 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
     return output(ZL), ZL, cache
 
 
-def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=None) -> dict:
+def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=None,
+             weights=None, weight_sum=None) -> dict:
     """Gradients of the cross-entropy cost: ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ...}``.
 
     With a sigmoid output and binary cross-entropy, or a softmax output and
@@ -57,12 +58,20 @@ def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=N
     dA[l-1] = W[l]^T dZ[l] and dZ[l-1] = dA[l-1] * g'(Z[l-1]) linearly.
     dA[0] is never computed.  ``dropout``: the forward pass's
     :class:`dlgpu.dropout.StepDropout`; dA[l] is masked and scaled as A[l] was.
+    ``weights``: per-example weights (1, m) summing to ``weight_sum``: the
+    1/m becomes w_i / weight_sum (a weighted mean cost; all-zero weights
+    give zero gradients).
     """
     xp = get_array_module(AL)
     L = n_layers(parameters)
     m = AL.shape[1]
     dZ = AL - Y
-    dZ *= dZ.dtype.type(1.0 / m)
+    if weights is None:
+        dZ *= dZ.dtype.type(1.0 / m)
+    else:
+        dZ *= weights
+        if weight_sum > 0:
+            dZ *= dZ.dtype.type(1.0 / weight_sum)
     grads = {}
     for l in range(L, 0, -1):
         A_prev = cache[l - 1]
@@ -97,7 +106,9 @@ def update_parameters_(parameters: dict, grads: dict, learning_rate: float) -> N
 
 
 def l2_penalty(parameters: dict, l2: float, m: float):
-    """The course's L2 cost term lambda/(2m) sum_l ||W[l]||_F^2, a 0-d array on the device."""
+    """The course's L2 cost term lambda/(2m) sum_l ||W[l]||_F^2, a 0-d array on the device.
+
+    m is the example count, or with sample weights their sum."""
     total = None
     for key, W in parameters.items():
         if key.startswith("W"):

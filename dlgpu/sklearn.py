@@ -36,8 +36,9 @@ try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
+    from sklearn.utils.class_weight import compute_sample_weight
     from sklearn.utils.multiclass import check_classification_targets, type_of_target
-    from sklearn.utils.validation import check_is_fitted, column_or_1d
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 except ImportError as error:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError("dlgpu.sklearn needs scikit-learn (>= 1.3), which could not be imported "
                       f"({error}); install it with: pip install 'dlgpu[sklearn]'") from error
@@ -125,6 +126,12 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         raw features of different scales (breast cancer's areas in the
         thousands beside ratios near 0.1) stall gradient descent at the cost
         of ignoring X.
+    class_weight : dict, "balanced" or None
+        Weights of the classes, scikit-learn's meaning: ``{label: weight}``
+        (labels not named weigh 1), or ``"balanced"``, ``n_samples /
+        (n_classes * np.bincount(y))``; each example's weight is its class's
+        times its ``sample_weight`` (see ``fit``).  For multi-label y, a list
+        of such dicts, one per label, as ``compute_sample_weight`` takes.
 
     Attributes
     ----------
@@ -150,7 +157,8 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                  random_state=None, dtype=None, leaky_relu_slope=0.01, verbose=0,
                  optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, l2=0.0,
                  weight_decay=0.0, lr_schedule=None, decay_rate=1.0, time_interval=1000,
-                 warmup_epochs=0, warm_start=False, keep_prob=1.0, preprocess="standardize"):
+                 warmup_epochs=0, warm_start=False, keep_prob=1.0, preprocess="standardize",
+                 class_weight=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -176,8 +184,9 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.keep_prob = keep_prob
         self.preprocess = preprocess
+        self.class_weight = class_weight
 
-    def fit(self, X, y, *, validation_data=None, callbacks=None):
+    def fit(self, X, y, sample_weight=None, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
 
         Parameters
@@ -187,6 +196,11 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             Class labels, at least two distinct ones; or a label indicator
             of 0/1, one column per label (multi-label: k sigmoid outputs,
             ``predict`` then returns such an indicator).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights >= 0, not all zero: the cost and its gradients are
+            weighted means (DeepNN's ``sample_weight``), multiplied by
+            ``class_weight``'s.  In full-batch float64 training an integer
+            weight k trains as the sample repeated k times.
         validation_data : (X_val, y_val), optional
             Rows and labels as for ``fit``; their cost and accuracy are
             recorded in ``model_.history_`` (``val_cost``, ``val_accuracy``).
@@ -205,6 +219,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             X, y = validate_data(self, X, y, dtype=dtype, multi_output=True)
         y = _labels_or_indicator(y)
         check_classification_targets(y)
+        sample_weight = _weights(sample_weight, X, y, self.class_weight)
         self._multilabel = y.ndim == 2
         if self._multilabel:  # k independent sigmoid outputs, Y = y.T : (k, m)
             classes, codes, self._y_dtype = np.arange(y.shape[1]), y.T, y.dtype
@@ -236,13 +251,14 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                 setattr(model, name, getattr(previous, name))
         if validation_data is not None:
             validation_data = self._columns(validation_data, classes, dtype)
-        model.fit(X.T, codes, validation_data=validation_data, callbacks=callbacks)
+        model.fit(X.T, codes, validation_data=validation_data, callbacks=callbacks,
+                  sample_weight=sample_weight)
         self.classes_ = classes
         self.model_ = model
         self.n_iter_ = model.n_iter_
         self.loss_curve_ = list(model.costs_)
         _warn_if_nothing_learned(self.loss_curve_, codes, len(classes), self.preprocess,
-                                 self._multilabel)
+                                 self._multilabel, sample_weight)
         return self
 
     def _layer_dims(self, n_x: int, n_out: int) -> list[int]:
@@ -412,7 +428,7 @@ class DLRegressor(RegressorMixin, BaseEstimator):
         self.leaky_relu_slope = leaky_relu_slope
         self.verbose = verbose
 
-    def fit(self, X, y, *, validation_data=None, callbacks=None):
+    def fit(self, X, y, sample_weight=None, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
 
         Parameters
@@ -420,6 +436,10 @@ class DLRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Real-valued targets, in any units (standardized inside).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights >= 0, not all zero: the squared-error cost and its
+            gradients are weighted means, and y is standardized with its
+            weighted mean and standard deviation.
         validation_data : (X_val, y_val), optional
             Their cost (on standardized targets) is recorded in
             ``model_.history_["val_cost"]``.
@@ -438,7 +458,8 @@ class DLRegressor(RegressorMixin, BaseEstimator):
             X, y = validate_data(self, X, y, dtype=dtype, multi_output=True, y_numeric=True)
         self._single_output = y.ndim == 1
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1).T  # (n_outputs, m)
-        mean, scale = target_statistics(Y)
+        sample_weight = _weights(sample_weight, X, y, None)
+        mean, scale = target_statistics(Y, sample_weight)
         self.y_mean_, self.y_scale_ = mean.ravel(), scale.ravel()
         self.n_outputs_ = Y.shape[0]
         model = DeepNN(_layer_dims(self.hidden_layer_sizes, X.shape[1], self.n_outputs_),
@@ -458,7 +479,8 @@ class DLRegressor(RegressorMixin, BaseEstimator):
                 raise ValueError(f"y_val has {Y_val.shape[0]} target(s) per sample but y has "
                                  f"{self.n_outputs_}; they must match")
             validation_data = (X_val.T, (Y_val - mean) / scale)
-        model.fit(X.T, (Y - mean) / scale, validation_data=validation_data, callbacks=callbacks)
+        model.fit(X.T, (Y - mean) / scale, validation_data=validation_data, callbacks=callbacks,
+                  sample_weight=sample_weight)
         unstandardize_output_(model.parameters_, mean, scale)  # model_ predicts in y's units
         self.model_ = model
         self.n_iter_ = model.n_iter_
@@ -503,6 +525,29 @@ def _layer_dims(sizes, n_x: int, n_out: int) -> list[int]:
     return [n_x, *hidden, n_out]
 
 
+def _weights(sample_weight, X, y, class_weight):
+    """Each sample's weight (n_samples,) float64, or None for no weights at all:
+    ``sample_weight`` (checked as scikit-learn does: one per row of X) times
+    ``class_weight``'s."""
+    if sample_weight is not None:
+        raw = np.asarray(sample_weight)
+        if raw.dtype.kind in "biuf" and raw.size:  # before scikit-learn's own, vaguer message
+            if (raw < 0).any():
+                raise ValueError(f"sample_weight must be >= 0; found {int((raw < 0).sum())} "
+                                 f"negative weight(s)")
+            if not raw.any():
+                raise ValueError("sample_weight must hold at least one weight > 0; all "
+                                 "weights are zero, which leaves nothing to train on")
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if class_weight is not None:
+        if not (isinstance(class_weight, (dict, list)) or class_weight == "balanced"):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: "
+                             f"weight}}, got {class_weight!r}")
+        by_class = compute_sample_weight(class_weight, y)
+        sample_weight = by_class if sample_weight is None else sample_weight * by_class
+    return sample_weight
+
+
 def _labels_or_indicator(y):
     """y : (n_samples,) labels, or (n_samples, k > 1) a 0/1 label indicator (multi-label).
 
@@ -522,7 +567,8 @@ def _labels_or_indicator(y):
 NOT_MOVED = 0.01
 
 
-def constant_cost(codes, n_classes: int, multilabel: bool = False) -> float:
+def constant_cost(codes, n_classes: int, multilabel: bool = False,
+                  sample_weight=None) -> float:
     """The cross-entropy of predicting each class's share of y for every example, ignoring X.
 
     That is the entropy of the labels, ``H = -sum_k p_k log p_k`` with ``p_k``
@@ -530,17 +576,22 @@ def constant_cost(codes, n_classes: int, multilabel: bool = False) -> float:
     cost a network reaches without using X, the plateau of a network whose
     hidden units all saturated or died on unscaled inputs.  Multi-label
     ``codes`` (k, m) of 0/1: the sum over the k outputs of each one's binary
-    entropy, as the cost sums their cross-entropies.
+    entropy, as the cost sums their cross-entropies.  With ``sample_weight``
+    (n_samples,) the shares are weighted, as the cost is.
     """
+    w = None if sample_weight is None else np.ravel(sample_weight)
     if multilabel:
-        shares = np.stack([1 - np.mean(codes, axis=1), np.mean(codes, axis=1)])
+        p = np.average(codes, axis=1, weights=w)
+        shares = np.stack([1 - p, p])
     else:
-        shares = np.bincount(np.ravel(codes), minlength=n_classes) / np.size(codes)
+        shares = (np.bincount(np.ravel(codes), weights=w, minlength=n_classes)
+                  / (np.size(codes) if w is None else w.sum()))
     shares = shares[shares > 0]
     return float(-(shares * np.log(shares)).sum())
 
 
-def learned_nothing(loss_curve, codes, n_classes: int, multilabel: bool = False) -> bool:
+def learned_nothing(loss_curve, codes, n_classes: int, multilabel: bool = False,
+                    sample_weight=None) -> bool:
     """Whether training ended no better than ignoring X.
 
     True when the last recorded cost is at least ``(1 - NOT_MOVED)`` times
@@ -551,21 +602,22 @@ def learned_nothing(loss_curve, codes, n_classes: int, multilabel: bool = False)
     if not loss_curve:
         return False
     last = float(loss_curve[-1])
-    return not math.isfinite(last) or last >= (1 - NOT_MOVED) * constant_cost(codes, n_classes,
-                                                                                multilabel)
+    return not math.isfinite(last) or last >= (1 - NOT_MOVED) * constant_cost(
+        codes, n_classes, multilabel, sample_weight)
 
 
 def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess,
-                             multilabel: bool = False) -> None:
-    if not learned_nothing(loss_curve, codes, n_classes, multilabel):
+                             multilabel: bool = False, sample_weight=None) -> None:
+    if not learned_nothing(loss_curve, codes, n_classes, multilabel, sample_weight):
         return
     hint = ("the features may be on very different scales: keep the default "
             "preprocess='standardize' or put a StandardScaler in front"
             if preprocess is None else
             "try another learning_rate (smaller if the cost grew), more epochs, or "
             "another init")
+    baseline = constant_cost(codes, n_classes, multilabel, sample_weight)
     warnings.warn(f"DLClassifier's training cost ended at {float(loss_curve[-1]):.6g}, not "
-                  f"{NOT_MOVED:.0%} below {constant_cost(codes, n_classes, multilabel):.6g}, the cost "
+                  f"{NOT_MOVED:.0%} below {baseline:.6g}, the cost "
                   f"of predicting each "
                   f"class's share of y without looking at X: the network learned nothing from "
                   f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())

@@ -114,14 +114,20 @@ class _Recorder:
             raise KeyboardInterrupt
 
 
-def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
+def train(model, X, Y, validation_data, callbacks, stream, sync, sample_weight=None) -> None:
     """Train ``model`` (parameters already initialized) on checked X : (n_x, m), Y.
 
     ``validation_data`` is a checked ``(X_val, Y_val)`` or None; ``stream``
     is passed to :func:`dlgpu.batching.make_batches`; ``sync``, a
     :class:`dlgpu.distributed.GradientSync`, makes each step's gradients and
     each record's figures global over the ranks (X, Y are then this rank's);
-    over one rank it adds nothing.
+    over one rank it adds nothing.  ``sample_weight``: None, or this rank's
+    checked weights, a float64 NumPy row (1, m): the cost and every gradient
+    are then weighted means (sum w * loss / sum w), the L2 term's m is sum w
+    and the ranks' means are weighted by their weight sums.  Each batch's
+    weight sum is summed on the host, in float64.  A batch (or one rank's
+    part of one) whose weights are all zero adds nothing: zero gradients, no
+    L2 term, weight 0 in the ranks' means.
     Sets ``history_``, ``costs_``, ``n_iter_``, ``epochs_trained_`` and
     ``interrupted_`` on the model; with ``n_iter_`` > 0 (a warm start) the
     counts go on from the model's and ``history_`` and ``costs_`` are extended.
@@ -175,9 +181,10 @@ def train(model, X, Y, validation_data, callbacks, stream, sync) -> None:
             dropout = _Dropout(model, xp, sync) if model.keep_prob < 1.0 else None
             if epoch_mode:
                 steps = _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder,
-                                      stream, sync, rate, dropout)
+                                      stream, sync, rate, dropout, sample_weight)
             else:
-                steps = _train_full_batch(model, X, Y, recorder, sync, rate, dropout)
+                steps = _train_full_batch(model, X, Y, recorder, sync, rate, dropout,
+                                          sample_weight)
     except KeyboardInterrupt:
         if recorder is None:  # before training began: nothing to keep
             raise
@@ -281,8 +288,9 @@ def _ranks(sync) -> int:
     return 1 if sync is None else sync.size
 
 
-def _penalty(model, n: int, sync):
-    """The L2 term of this rank's cost over its n examples, on the device.
+def _penalty(model, n, sync):
+    """The L2 term of this rank's cost over its n examples (with sample weights,
+    n is their sum), on the device.
 
     Every rank adds lambda/(2 R n) ||W||^2 (R ranks): weighted by n and summed
     over the ranks, as the records' means are, that is the global batch's
@@ -291,69 +299,93 @@ def _penalty(model, n: int, sync):
     return propagation.l2_penalty(model.parameters_, model.l2, _ranks(sync) * n)
 
 
-def _descend(model, AL, cache, T, sync, learning_rate, dropout=None) -> None:
-    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden, dropout)
-    if model.l2:
+def _descend(model, AL, cache, T, sync, learning_rate, dropout=None, weights=None,
+             n=None) -> None:
+    n = AL.shape[1] if n is None else n  # with weights, their sum
+    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden, dropout,
+                                 weights, n)
+    if model.l2 and n > 0:
         # lambda/(R n) W on each rank's mean gradient: the all-reduce's weighted
         # mean makes it (lambda/m) W of the global batch, as _penalty does.
-        propagation.add_l2_(grads, model.parameters_, model.l2 / (_ranks(sync) * AL.shape[1]))
+        propagation.add_l2_(grads, model.parameters_, model.l2 / (_ranks(sync) * n))
     if sync is not None:
-        grads = sync.gradients(grads, AL.shape[1])  # distributed: the one all-reduce of the step
+        grads = sync.gradients(grads, n)  # distributed: the one all-reduce of the step
     optimizer = model.__dict__.get("optimizer_")
     if optimizer is None:  # parameters set by hand, or read from an older file
         optimizer = model.optimizer_ = model._new_optimizer()
     optimizer.step_(model.parameters_, grads, learning_rate)
 
 
-def step(model, X, T, sync=None, learning_rate=None, dropout=None):
+def step(model, X, T, sync=None, learning_rate=None, dropout=None, weights=None, n=None):
     """One training step of ``model`` on the batch X : (n_x, m), T : (n_L, m).
 
     T are targets as ``model.output.targets`` gives them; ``sync`` (a
     :class:`~dlgpu.distributed.GradientSync`) makes the gradients global,
     None leaves them this process's; ``learning_rate`` (default the model's)
     is the step's rate; ``dropout``, a :class:`~dlgpu.dropout.StepDropout`,
-    drops hidden units.  Returns ZL : (n_L, m) from before the step.  The
-    training loop's step; the benchmarks time it.
+    drops hidden units; ``weights`` (1, m) and ``n``, their sum, make the
+    step's gradients weighted means.  Returns ZL : (n_L, m) from before the step.
+    The training loop's step; the benchmarks time it.
     """
     AL, ZL, cache = _forward(model, X, dropout)
     _descend(model, AL, cache, T, sync,
-             model.learning_rate if learning_rate is None else learning_rate, dropout)
+             model.learning_rate if learning_rate is None else learning_rate, dropout,
+             weights, n)
     return ZL
 
 
-def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None) -> int:
+def _with_weights(Y, sample_weight):
+    """Y : (n_y, m) with the weights (1, m) as one more row, in float64 on Y's backend:
+    the batch sources then gather each batch's weights with its targets."""
+    xp = backend.get_array_module(Y)
+    stacked = xp.empty((Y.shape[0] + 1, Y.shape[1]), dtype=np.float64)
+    stacked[:-1] = Y
+    stacked[-1:] = backend.to_module(sample_weight, xp, np.float64)
+    return stacked
+
+
+def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None,
+                      sample_weight=None) -> int:
     """The course's loop: the cost at iterations 0, 100, 200, ... before their step.
 
     Iterations count on from a warm start's ``n_iter_``; an epoch is a step.
     """
     X = model._to_model(X)
     T = model.output.targets(model._to_model(Y), model.dtype)
+    weights, n = None, X.shape[1]
+    if sample_weight is not None:
+        n = float(sample_weight.sum())
+        weights = model._to_model(sample_weight)
     start = model.n_iter_
     columns = None if dropout is None else dropout.columns(np.arange(X.shape[1]))
     for i in range(start, start + model.num_iterations):
         learning_rate = rate(i)
         masks = None if dropout is None else dropout.at(i, columns)
         if i % COST_EVERY:
-            step(model, X, T, sync, learning_rate, masks)
+            step(model, X, T, sync, learning_rate, masks, weights, n)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
             AL, ZL, cache = _forward(model, X, masks)
-            cost = model.output.cost(ZL, T)
-            if model.l2:
-                cost = cost + _penalty(model, X.shape[1], sync)
-            if recorder(i, i, cost, X.shape[1], learning_rate):
+            cost = model.output.cost(ZL, T, weights, n)
+            if model.l2 and n > 0:
+                cost = cost + _penalty(model, n, sync)
+            if recorder(i, i, cost, n, learning_rate):
                 return i - start
-            _descend(model, AL, cache, T, sync, learning_rate, masks)
+            _descend(model, AL, cache, T, sync, learning_rate, masks, weights, n)
         recorder.count(X.shape[1])
     return model.num_iterations
 
 
 def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sync,
-                  rate, dropout=None) -> int:
-    """Epochs of mini-batches; the record of an epoch holds its batches' mean cost.
+                  rate, dropout=None, sample_weight=None) -> int:
+    """Epochs of mini-batches; the record of an epoch holds its batches' mean cost
+    (weighted by their weight sums, with sample weights).
 
     Epochs count on from ``model.epochs_trained_`` (a warm start's).
     """
+    weighted = sample_weight is not None
+    if weighted:  # the weights travel as Y's last row, split off each batch
+        Y = _with_weights(Y, sample_weight)
     X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
@@ -368,29 +400,36 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         model.epochs_trained_ = epoch
         plan = sync.epoch_plan(rng)[:total_steps - steps]
         total = xp.zeros((), dtype=model.dtype)
-        seen = 0
+        seen = seen_weight = 0
+        # Each batch's weight sum, on the host: no read-back from the device.
+        sums = [float(sample_weight[0, c].sum()) for c in plan] if weighted else None
         # Dropout: the global indices of the epoch's columns, one upload, a slice a batch.
         columns = None if dropout is None else dropout.columns(np.concatenate(plan))
-        for Xb, Yb in source(plan):
+        for k, (Xb, Yb) in enumerate(source(plan)):
+            n = nw = Xb.shape[1]
+            weights = None
+            if weighted:
+                nw = sums[k]
+                Yb, weights = Yb[:-1], Yb[-1:]
             T = model.output.targets(Yb, model.dtype)
-            n = Xb.shape[1]
-            if model.l2:  # of the parameters before the step, as its cost
-                total += _penalty(model, n, sync) * T.dtype.type(n)
+            if model.l2 and nw > 0:  # of the parameters before the step, as its cost
+                total += _penalty(model, nw, sync) * T.dtype.type(nw)
             masks = None if dropout is None else dropout.at(
                 first_step + steps, columns[:, seen:seen + n])  # batches come in plan order
-            total += (model.output.cost(step(model, Xb, T, sync, learning_rate, masks), T)
-                      * T.dtype.type(n))
+            ZL = step(model, Xb, T, sync, learning_rate, masks, weights, nw)
+            total += model.output.cost(ZL, T, weights, nw) * T.dtype.type(nw)
             seen += n
+            seen_weight += nw
             steps += 1
             recorder.count(n)
             # A long epoch is checked every COST_EVERY steps (one read-back), so
             # a divergence is reported near where it happened.
             if (steps % COST_EVERY == 0 and seen < m
                     and not math.isfinite(sync.total(total))):
-                recorder(recorder.start_steps + steps, epoch, total, seen,
+                recorder(recorder.start_steps + steps, epoch, total, seen_weight,
                          learning_rate)  # StopOnNaN raises, or asks to stop
                 return steps
-        if recorder(recorder.start_steps + steps, epoch, total / total.dtype.type(seen), seen,
-                    learning_rate):
+        mean = total / total.dtype.type(seen_weight) if seen_weight > 0 else total
+        if recorder(recorder.start_steps + steps, epoch, mean, seen_weight, learning_rate):
             break
     return steps

@@ -239,3 +239,36 @@ def check_choice(value, name: str, choices) -> object:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
                          f"got {value!r}")
     return value
+
+
+def check_sample_weight(sample_weight, m: int, name: str = "sample_weight"):
+    """Per-example weights as a float64 NumPy row (1, m), or None for None.
+
+    Accepts (m,) or (1, m) real numbers, finite and >= 0.  Whether any is
+    > 0 is the caller's to check (distributed, a rank may hold only zeros).
+    """
+    if sample_weight is None:
+        return None
+    w = as_array(sample_weight, name, "m non-negative weights, shape (m,) or (1, m)")
+    if w.dtype.kind not in "biuf":
+        raise InvalidDataError(f"{name} must hold real numbers, got dtype {w.dtype}")
+    if w.ndim == 2 and w.shape[0] == 1:
+        w = w.reshape(-1)
+    if w.ndim != 1 or w.shape[0] != m:
+        raise InvalidDataError(f"{name} must have shape ({m},) or (1, {m}): one weight per "
+                               f"example of X (m = {m}); got shape {w.shape}")
+    w = np.asarray(to_numpy(w), dtype=np.float64).reshape(1, m)
+    if not np.isfinite(w).all():
+        raise InvalidDataError(f"{name} must be finite; found {int((~np.isfinite(w)).sum())} "
+                               f"NaN or infinite weight(s)")
+    if (w < 0).any():
+        raise InvalidDataError(f"{name} must be >= 0; found {int((w < 0).sum())} negative "
+                               f"weight(s), e.g. {w[w < 0][:3].tolist()}")
+    return w
+
+
+def check_weight_sum(total: float, name: str = "sample_weight") -> None:
+    """Refuse weights that are all zero (``total``: their sum over every rank)."""
+    if not total > 0:
+        raise InvalidDataError(f"{name} must hold at least one weight > 0; all weights are "
+                               f"zero, which leaves nothing to train on")

@@ -33,6 +33,18 @@ FLOAT32_FAILED_CHECKS: dict[str, str] = {
         "relative); a BLAS kernel may round a sample at a block edge differently from one "
         "inside a block (up to 1.8e-7 apart measured; on an Intel Xeon the check failed "
         "with OpenBLAS's Prescott kernels and passed by luck with the others)",
+    "check_sample_weight_equivalence_on_dense_data":
+        "it compares a weighted fit with a fit on the examples repeated at 1e-7 relative: in "
+        "float32 the two sum their gradients in different orders, 1e-7 apart a step, and "
+        "training grows that (the same check passes in float64, full batch or one batch)",
+}
+
+#: check name -> why DLClassifier with dropout fails it (keep_prob < 1).
+DROPOUT_FAILED_CHECKS: dict[str, str] = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "dropout draws each example's masks from its column index, so an example repeated "
+        "k times gets k other masks than the one weighted k: another run, as for any "
+        "random regularizer (scikit-learn marks its SGD estimators likewise)",
 }
 
 # The defaults (float64 on these float64 checks), a small seeded float32
@@ -54,6 +66,8 @@ def test_scikit_learn_estimator_checks(estimator, check, request):
     if estimator.dtype == "float32" and name in FLOAT32_FAILED_CHECKS:
         # Not strict: other kernels (Haswell, Sandybridge) happen to round alike.
         request.applymarker(pytest.mark.xfail(reason=FLOAT32_FAILED_CHECKS[name], strict=False))
+    if estimator.keep_prob < 1 and name in DROPOUT_FAILED_CHECKS:
+        request.applymarker(pytest.mark.xfail(reason=DROPOUT_FAILED_CHECKS[name], strict=True))
     check(estimator)
 
 

@@ -72,10 +72,12 @@ class GradientSync:
         for key, grad_key in zip(parameters, self.keys):
             parameters[key][...] = self.views[grad_key]
 
-    def gradients(self, grads: dict, n_local: int) -> dict:
+    def gradients(self, grads: dict, n_local: float) -> dict:
         """The gradients of the union of this step's batches, from this rank's.
 
-        ``grads`` are means over this rank's ``n_local`` examples; each is
+        ``grads`` are means over this rank's ``n_local`` examples (with sample
+        weights: weighted means, and ``n_local`` the local sum of the weights,
+        so the result is the weighted mean over all ranks); each is
         scaled to a sum as it is packed, the sums and counts are all-reduced,
         and the result divided by the global count.  Returns views of the
         flat buffer (valid until the next call).  One rank: ``grads`` as they are.
@@ -146,8 +148,9 @@ class GradientSync:
             pending.wait()
 
     # -- figures for the records ----------------------------------------------
-    def means(self, values, n_local: int) -> list[float]:
-        """Means over all ranks' examples of per-rank means ``values`` over ``n_local`` each."""
+    def means(self, values, n_local: float) -> list[float]:
+        """Means over all ranks' examples of per-rank means ``values`` over ``n_local`` each
+        (with sample weights, ``n_local`` is this rank's weight sum)."""
         if self.size == 1:
             return [float(value) for value in values]
         return global_mean(self.comm, values, n_local)
@@ -193,7 +196,7 @@ class GradientSync:
         return parts
 
 
-def global_mean(comm, values, n_local: int) -> list[float]:
+def global_mean(comm, values, n_local: float) -> list[float]:
     """Weighted means over the ranks: sum_r values_r * n_r / sum_r n_r, in float64."""
     buffer = np.array([*(float(v) * n_local for v in values), float(n_local)])
     comm.allreduce_(buffer)

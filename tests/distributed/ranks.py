@@ -192,8 +192,33 @@ def interrupted(comm, out):
                    "--out", os.path.join(out, "model.npz")]))
 
 
+def weights(m=301):
+    """Integer sample weights (zeros included) of ``data(m)``'s columns."""
+    w = np.random.default_rng(7).integers(0, 4, size=m)
+    w[-100:] = 0  # rank 1 of ``unequal`` holds only zero weights (but its rows still count)
+    return w
+
+
+def weighted(comm, out):
+    """Sample weights over unequal shards: the ranks' means are weighted by weight sums."""
+    X, Y = data()
+    w = weights().reshape(1, -1)
+    model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64", l2=0.5)
+    X_local, Y_local = unequal(X, Y, comm)
+    _, w_local = unequal(X, w, comm)
+    model.fit(X_local, Y_local, comm=comm, sample_weight=w_local)
+    save(out, "weighted", comm, model)
+    w = w.copy()
+    w[0, -100:] = 1 + w[0, :100]  # every rank holds weights > 0
+    _, w_local = unequal(X, w, comm)
+    model = dlgpu.DeepNN(DIMS, learning_rate=0.1, epochs=3, batch_size=60, dtype="float64",
+                         l2=0.5)
+    model.fit(X_local, Y_local, comm=comm, sample_weight=w_local)
+    save(out, "weighted-minibatch", comm, model)
+
+
 SCENARIOS = {f.__name__: f for f in (correct, four, bad_values, bad_shape, nan, memory, killed,
-                                     uncaught, interrupted)}
+                                     uncaught, interrupted, weighted)}
 
 if __name__ == "__main__":
     scenario, out = sys.argv[1], sys.argv[2]
