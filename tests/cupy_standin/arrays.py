@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cuda
+from . import counter as counting, cuda
 from .cuda import check_cublas, get_default_memory_pool, ready
 
 _PYTHON_SCALARS = (bool, int, float, complex)
@@ -94,9 +94,18 @@ def _ufunc(np_ufunc):
         operands = [_operand(a) for a in args]
         out = _out(out)
         if out is not None:
+            # _kernel.pyx _copy_in_args_if_needed: an input that may overlap the
+            # output (and is not it) is copied first
+            for a in args:
+                if isinstance(a, ndarray) and a._data is not out._data \
+                        and np.may_share_memory(a._data, out._data):
+                    _copy_counts(a._data)
             np_ufunc(*operands, out=out._data, **kwargs)
+            _elementwise(out._data.size)
             return out
-        return _new(np_ufunc(*operands, **kwargs))
+        result = _new(np_ufunc(*operands, **kwargs))
+        _elementwise(result.size)
+        return result
     ufunc.__name__ = np_ufunc.__name__
     return ufunc
 
@@ -107,6 +116,45 @@ UFUNCS = ("add", "subtract", "multiply", "divide", "true_divide", "floor_divide"
           "less", "less_equal", "equal", "not_equal", "logical_and", "logical_or",
           "logical_not", "logical_xor")
 _ufuncs = {name: _ufunc(getattr(np, name)) for name in UFUNCS}
+
+
+def _elementwise(size: int, kind: str = "elementwise") -> None:
+    # _kernel.pyx ufunc.__call__: ``if _contains_zero(shape): return ret``, else
+    # one launch; its output, if not given, is a pool allocation (counted by _new)
+    if size:
+        counting.launch(kind)
+
+
+def _copy_counts(data: np.ndarray) -> None:
+    """A device-to-device copy CuPy makes into a temporary the stand-in does not
+    make (core.pyx ``copy``: a new array and one elementwise copy kernel)."""
+    if data.nbytes:
+        counting.allocation("temporary")
+    _elementwise(data.size, "copy_d2d")
+
+
+def _h2d_counts(index) -> None:
+    """A host index array copied to the device (_routines_indexing.pyx ``_take``,
+    ``_scatter_op``: ``cupy.array(indices)``): an allocation and a copy."""
+    if not isinstance(index, ndarray) and np.ndim(index) > 0:
+        nbytes = np.asarray(index).nbytes
+        if nbytes:
+            counting.allocation("index")
+            counting.launch("copy_h2d")
+
+
+def _advanced(key) -> list:
+    """The index arrays (device or host) in an indexing key."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return [k for k in keys if isinstance(k, (ndarray, np.ndarray, list))]
+
+
+def _get_counts(data: np.ndarray) -> None:
+    # core.pyx get: a device-to-host copy into a new (pageable) host array,
+    # then the stream is synchronized; the stand-in counts every get as a sync
+    if data.nbytes:
+        counting.launch("copy_d2h")
+    counting.sync("get")
 
 
 def _binary(name, reflected=False):
@@ -148,6 +196,7 @@ class ndarray:
 
     def get(self, stream=None, order="C", blocking=True):
         ready()
+        _get_counts(self._data)
         return np.array(self._data, order=order, copy=True)
 
     def set(self, arr, stream=None):
@@ -163,6 +212,8 @@ class ndarray:
         # copy reads the buffer when it runs; from pageable memory CUDA stages
         # the buffer before returning, so it is read now.
         source = arr if cuda.is_pinned(arr) else arr.copy()
+        if arr.nbytes:
+            counting.launch("copy_h2d")  # core.pyx set: one cudaMemcpyAsync, no sync
         target = self._data
         (stream or cuda.get_current_stream()).issue(lambda: np.copyto(target, source))
 
@@ -183,18 +234,22 @@ class ndarray:
 
     def __float__(self):
         ready()
+        _get_counts(self._data)  # core.pyx __float__: self.get()
         return float(self._data)
 
     def __int__(self):
         ready()
+        _get_counts(self._data)  # core.pyx __int__: self.get()
         return int(self._data)
 
     def __bool__(self):
         ready()
+        _get_counts(self._data)  # core.pyx __bool__: self.get()
         return bool(self._data)
 
     def __repr__(self):  # for failing tests' messages
         ready()
+        _get_counts(self._data)  # core.pyx __repr__: formats self.get()
         return repr(self._data)
 
     # -- attributes ----------------------------------------------------------
@@ -228,6 +283,21 @@ class ndarray:
     def __getitem__(self, key):
         ready()
         result = self._data[self._index(key)]
+        advanced = _advanced(key)
+        if not advanced:  # basic indexing: a view, nothing issued
+            return _view(result) if result.base is not None else _new(result)
+        # _routines_indexing.pyx _getitem: host index arrays are copied to the
+        # device; a boolean mask reads its count of True to the host
+        # (_prepare_mask_indexing_single: a scan, then a sync); then one
+        # gather kernel into a new array
+        for k in advanced:
+            _h2d_counts(k)
+            if np.asarray(k._data if isinstance(k, ndarray) else k).dtype == bool:
+                counting.launch("reduction")  # the scan of the mask
+                counting.sync("mask")
+        if result.base is not None and result.nbytes:
+            counting.allocation()  # NumPy returned a view of its own temporary
+        _elementwise(result.size)
         return _view(result) if result.base is not None else _new(result)
 
     def __setitem__(self, key, value):
@@ -236,22 +306,31 @@ class ndarray:
             raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
         if not isinstance(value, (ndarray, np.ndarray)):
             _operand(value)
+        # core.pyx __setitem__ / _routines_indexing.pyx _scatter_op: one fill,
+        # copy or scatter kernel; host index arrays are copied to the device first
+        for k in _advanced(key):
+            _h2d_counts(k)
         self._data[self._index(key)] = value._data if isinstance(value, ndarray) else value
+        _elementwise(self._data[self._index(key)].size)
 
     # -- methods -------------------------------------------------------------
     def reshape(self, *shape, order="C"):
         ready()
         result = self._data.reshape(*shape, order=order)
+        if result.base is None:  # _manipulation.pyx _reshape: a copy when no view fits
+            _elementwise(result.size, "copy_d2d")
         return _view(result) if result.base is not None else _new(result)
 
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
         ready()
         if not copy and np.dtype(dtype) == self.dtype:
             return self
+        _elementwise(self.size, "copy_d2d")  # core.pyx astype: elementwise_copy
         return _new(self._data.astype(dtype, order=order))
 
     def copy(self, order="C"):
         ready()
+        _elementwise(self.size, "copy_d2d")  # core.pyx copy: elementwise_copy
         return _new(self._data.copy(order=order))
 
     def take(self, indices, axis=None, out=None):
@@ -259,17 +338,26 @@ class ndarray:
         # _routines_indexing.pyx _take: host indices are copied to the device;
         # out is typed _ndarray_base and must match dtype and shape.
         index = indices._data if isinstance(indices, ndarray) else np.asarray(indices)
+        _h2d_counts(indices)
         if out is None:
-            return _new(np.take(self._data, index, axis=axis))
+            result = _new(np.take(self._data, index, axis=axis))
+            _elementwise(result.size)  # one take kernel
+            return result
         target = _typed("out", out)
         if target.dtype != self.dtype:
             raise TypeError("Output dtype mismatch")
         np.take(self._data, index, axis=axis, out=target)
+        _elementwise(target.size)
         return out
 
     def _reduction(name):
-        def reduce(self, axis=None, keepdims=False, **kwargs):
+        def reduce(self, axis=None, keepdims=False, out=None, **kwargs):
             ready()
+            _reduction_counts(name, self._data, axis, kwargs.get("dtype"), out is not None)
+            if out is not None:
+                getattr(np, name)(self._data, axis=axis, keepdims=keepdims,
+                                  out=_typed("out", out), **kwargs)
+                return out
             return _new(getattr(np, name)(self._data, axis=axis, keepdims=keepdims, **kwargs))
         reduce.__name__ = name
         return reduce
@@ -300,7 +388,9 @@ class ndarray:
         return _ufuncs["absolute"](self)
 
     def __invert__(self):
-        return _new(~self._data)
+        result = _new(~self._data)
+        _elementwise(result.size)
+        return result
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -310,7 +400,16 @@ class ndarray:
 def asarray(a, dtype=None, order=None, *, blocking=False):
     if isinstance(a, ndarray):
         return a.astype(dtype, copy=False) if dtype is not None else a
-    return _new(np.array(a, dtype=dtype, order=order or "K", copy=True))
+    return _upload(np.array(a, dtype=dtype, order=order or "K", copy=True))
+
+
+def _upload(data: np.ndarray) -> ndarray:
+    # core.pyx array -> _array_default: a new device array and one host-to-device
+    # copy (asynchronous unless ``blocking``; the stand-in counts no sync)
+    result = _new(data)
+    if data.nbytes:
+        counting.launch("copy_h2d")
+    return result
 
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
@@ -318,8 +417,9 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocki
         ready()
         if not copy and (dtype is None or np.dtype(dtype) == obj.dtype):
             return obj
+        _elementwise(obj.size, "copy_d2d")  # core.pyx array: astype/copy of a device array
         return _new(np.array(obj._data, dtype=dtype, order=order, ndmin=ndmin, copy=True))
-    return _new(np.array(obj, dtype=dtype, order=order, ndmin=ndmin, copy=True))
+    return _upload(np.array(obj, dtype=dtype, order=order, ndmin=ndmin, copy=True))
 
 
 def asnumpy(a, stream=None, order="C", *, blocking=True):
@@ -332,17 +432,20 @@ def ascontiguousarray(a, dtype=None):
     data = _typed("a", a)
     if data.flags.c_contiguous and (dtype is None or np.dtype(dtype) == data.dtype):
         return a
+    _elementwise(data.size, "copy_d2d")  # core.pyx ascontiguousarray: one copy kernel
     return _new(np.ascontiguousarray(data, dtype=dtype))
 
 
-def _creator(np_func):
-    def create(shape, dtype=float, order="C"):
-        return _new(np_func(shape, dtype=dtype, order=order))
-    create.__name__ = np_func.__name__
-    return create
+def empty(shape, dtype=float, order="C"):
+    return _new(np.empty(shape, dtype=dtype, order=order))  # an allocation, no launch
 
 
-empty, zeros = _creator(np.empty), _creator(np.zeros)
+def zeros(shape, dtype=float, order="C"):
+    # _creation/basic.py zeros: an allocation and ``a.data.memset_async``
+    result = _new(np.zeros(shape, dtype=dtype, order=order))
+    if result.nbytes:
+        counting.launch("memset")
+    return result
 
 
 def _like(np_func):
@@ -352,12 +455,21 @@ def _like(np_func):
     return create
 
 
-empty_like, ones_like = _like(np.empty_like), _like(np.ones_like)
+empty_like = _like(np.empty_like)  # an allocation, no launch
+
+
+def ones_like(a, dtype=None, order="K", subok=None, shape=None):
+    # _creation/basic.py ones_like: an allocation and ``a.fill(1)``
+    result = _like(np.ones_like)(a, dtype=dtype, order=order, subok=subok, shape=shape)
+    _elementwise(result.size)
+    return result
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return _new(np.arange(start, stop, step, dtype=dtype) if stop is not None
-                else np.arange(start, dtype=dtype))
+    result = _new(np.arange(start, stop, step, dtype=dtype) if stop is not None
+                  else np.arange(start, dtype=dtype))
+    _elementwise(result.size)  # _creation/ranges.py arange: one kernel
+    return result
 
 
 # -- operations --------------------------------------------------------------
@@ -365,10 +477,139 @@ def matmul(a, b, out=None):
     # cupy/_core/_routines_linalg.pyx: matmul(_ndarray_base a, _ndarray_base b, out=None)
     x, y = _typed("a", a), _typed("b", b)
     check_cublas()
+    _matmul_counts(x, y, None if out is None else _typed("out", out))
     if out is None:
         return _new(np.matmul(x, y))
     np.matmul(x, y, out=_typed("out", out))
     return out
+
+
+def _matmul_counts(x, y, out) -> None:
+    """What ``matmul`` issues besides its own result's allocation.
+
+    cupy/_core/_routines_linalg.pyx ``matmul`` (ndim <= 2): an ``out`` that is
+    not C-contiguous or not of the result's dtype gets a temporary and an
+    ``elementwise_copy``; then ``dot`` -> ``tensordot_core``: operands of
+    another dtype are cast (``astype``), operands neither C- nor
+    F-contiguous copied (``_mat_to_cublas_contiguous``), an ``out`` that may
+    share memory with an operand replaced by a temporary and a copy; an
+    (1, k) @ (k, 1) product takes the CUB path ``(a.ravel() * b.ravel()).sum(out=c)``;
+    otherwise one cuBLAS GEMM (integer dtypes: CuPy's own kernel, with
+    transposed operands made contiguous, counted high).  Batched (ndim > 2)
+    and 1-d operands are counted as two more copies (high).
+    """
+    dtype = np.promote_types(x.dtype, y.dtype)
+    if x.ndim != 2 or y.ndim != 2:
+        for operand in (x, y):
+            _copy_counts(operand)
+    copy_out = out is not None and (not out.flags.c_contiguous or out.dtype != dtype)
+    if copy_out:
+        counting.allocation("temporary")
+    target = None if copy_out else out
+    operands = []
+    for operand in (x, y):
+        if operand.dtype != dtype or not (operand.flags.c_contiguous
+                                          or operand.flags.f_contiguous):
+            _copy_counts(operand)
+            operands.append(None)  # a fresh copy overlaps nothing
+        else:
+            operands.append(operand)
+    if target is not None and any(o is not None and np.may_share_memory(o, target)
+                                  for o in operands):
+        counting.allocation("temporary")
+        copy_out = True
+    size = x.shape[0] * y.shape[-1] if x.ndim == 2 and y.ndim == 2 else max(x.size, y.size)
+    if x.size == 0 or y.size == 0:
+        _elementwise(size)  # out.fill(0)
+    elif x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1:
+        counting.allocation("temporary")  # the product a.ravel() * b.ravel()
+        counting.launch("elementwise")
+        _cub_full_reduction(True)  # .sum(out=c)
+    else:
+        if dtype.kind in "biu":
+            for operand in (x, y):
+                _copy_counts(operand)
+        counting.launch("gemm")
+    if copy_out:
+        _elementwise(size, "copy_d2d")
+
+
+_CUB_SUM_DTYPES = tuple(np.dtype(t) for t in (
+    "int64", "uint64", "float16", "float32", "float64", "complex64", "complex128"))
+_CUB_DTYPES = tuple(np.dtype(t) for t in (
+    "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128"))
+# mean, std: a sum, then elementwise work on it (counted high, see _reduction_counts)
+_AFTER_SUM = {"mean": 1, "std": 4}
+
+
+def _cub_full_reduction(to_out: bool) -> None:
+    # cupy/cuda/cub.pyx device_reduce: the result ``y = ndarray(())`` (an
+    # allocation; the stand-in's own result counts it unless ``to_out``), a
+    # workspace (``memory.alloc(ws_size)``), then cub::DeviceReduce: two
+    # kernels, one when the input fits one tile; the stand-in cannot know
+    # CUB's tile size and counts two; an ``out`` gets an ``elementwise_copy``.
+    counting.allocation("workspace")
+    counting.launch("reduction", 2)
+    if to_out:
+        counting.allocation("temporary")
+        counting.launch("copy_d2d")
+
+
+def _reduction_counts(name: str, data: np.ndarray, axis, dtype, to_out: bool) -> None:
+    """What a reduction issues besides its own result's allocation.
+
+    Sums, min and max first try CUB (cupy/_core/_routines_math.pyx
+    ``_ndarray_sum``, _routines_statistics.pyx for min/max: ``cub.cub_reduction``
+    under the default ``cub`` accelerator, cupy/_core/_accelerator.pyx).
+    cupy/cuda/cub.pyx ``cub_reduction``: a C- or F-contiguous input whose dtype
+    CUB takes (``_cub_reduce_dtype_compatible``: with ``dtype=None`` a sum
+    needs int64/uint64/float/complex, CUB does not promote; float16 counted
+    as supported, high) is reduced by ``device_reduce`` when every axis is
+    reduced, by ``device_segmented_reduce`` when the reduced axes are the
+    trailing (C order) or leading (F order) ones: one kernel, the result and a
+    workspace allocation (``memory.alloc(ws_size)``: CUB asks for 1 byte when it
+    needs none), and an ``elementwise_copy`` into an ``out``.  Otherwise CuPy's
+    own reduction kernel (cupy/_core/_reduction.pyx): one launch.  ``mean``
+    and ``std`` add elementwise work after their sums (counted high);
+    ``argmax``, ``all``, ``any`` count as CuPy's own kernel plus a cast (high).
+    """
+    ndim = data.ndim
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(sorted(a % ndim for a in ((axis,) if np.ndim(axis) == 0 else axis)))
+    kept = tuple(a for a in range(ndim) if a not in axes)
+    if name in ("sum", "mean", "std", "max", "min"):
+        allowed = _CUB_SUM_DTYPES if name in ("sum", "mean", "std") and dtype is None \
+            else _CUB_DTYPES
+        compatible = (dtype is None or np.dtype(dtype) == data.dtype) \
+            and data.dtype in allowed
+        order = "C" if data.flags.c_contiguous else "F" if data.flags.f_contiguous else None
+        if compatible and order and data.size:
+            if not kept:
+                _cub_full_reduction(to_out)
+            else:
+                contiguous = axes == tuple(range(axes[0], axes[0] + len(axes)))
+                trailing = axes[-1] == ndim - 1 if order == "C" else axes[0] == 0
+                if contiguous and trailing:
+                    counting.allocation("workspace")
+                    counting.launch("reduction")
+                    if to_out:
+                        counting.allocation("temporary")
+                        counting.launch("copy_d2d")
+                else:
+                    counting.launch("reduction")
+        else:
+            counting.launch("reduction")
+        for _ in range(_AFTER_SUM.get(name, 0)):
+            counting.launch("elementwise")
+        if name == "std":
+            counting.allocation("temporary", 2)
+    else:
+        counting.launch("reduction")
+        if name == "argmax":
+            counting.launch("copy_d2d")
 
 
 def take(a, indices, axis=None, out=None):
@@ -386,12 +627,15 @@ def copyto(dst, src, casting="same_kind", where=None):
     target = _typed("dst", dst)
     np.copyto(target, _operand(src), casting=casting,
               where=True if where is None else _operand(where))
+    _elementwise(target.size)  # basic.py copyto: one elementwise copy kernel
 
 
 def where(condition, x=None, y=None):
     if x is None and y is None:
         raise NotImplementedError("the CuPy stand-in has only the 3-argument where")
-    return _new(np.where(_operand(condition), _operand(x), _operand(y)))
+    result = _new(np.where(_operand(condition), _operand(x), _operand(y)))
+    _elementwise(result.size)  # _indexing/indexing.py where: one ufunc
+    return result
 
 
 def clip(a, a_min, a_max, out=None):

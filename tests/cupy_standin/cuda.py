@@ -16,6 +16,8 @@ import weakref
 
 import numpy as np
 
+from . import counter as counting
+
 #: the fake device's memory; large enough for the suite, small enough that
 #: a test can fill it
 DEVICE_BYTES = 16 * 2**30
@@ -104,6 +106,8 @@ class MemoryPool:
         """Charge a new host array, standing for device memory, to the pool until it dies."""
         rounded = self.malloc(data.nbytes)
         if rounded:
+            # memory.pyx MemoryPool.malloc: a 0-byte request allocates nothing
+            counting.allocation()
             weakref.finalize(data, self._release, rounded)
             _allocations[data.ctypes.data] = weakref.ref(data)
             weakref.finalize(data, _allocations.pop, data.ctypes.data, None)
@@ -237,6 +241,7 @@ class Event:
         self._point = (stream, stream._issued)
 
     def synchronize(self):
+        counting.sync("event")  # stream.pyx Event.synchronize: cudaEventSynchronize
         if self._point is not None:
             self._point[0]._run_until(self._point[1])
 
@@ -310,6 +315,7 @@ class Stream:
         self._run_until(self._issued)
 
     def synchronize(self):
+        counting.sync("stream")  # stream.pyx Stream.synchronize: cudaStreamSynchronize
         self._run_until(self._issued)
 
     def wait_event(self, event):
@@ -346,7 +352,7 @@ def ready():
 
 def synchronize_all():
     for stream in list(_streams):
-        stream.synchronize()
+        stream._run_until(stream._issued)
 
 
 def get_current_stream(device_id=-1) -> Stream:
@@ -367,6 +373,7 @@ class Device:
         return self
 
     def synchronize(self):
+        counting.sync("device")  # device.pyx Device.synchronize: cudaDeviceSynchronize
         synchronize_all()
 
 

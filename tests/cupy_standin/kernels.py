@@ -43,6 +43,7 @@ import tempfile
 import numpy as np
 
 from .arrays import _new, _PYTHON_SCALARS, ndarray
+from . import counter as counting
 from .cuda import ready
 
 COMPILER = os.environ.get("CXX", "g++")
@@ -237,6 +238,10 @@ class ElementwiseKernel:
             out_args = [_new(np.empty(shape, type_map[p.ctype]))
                         for p in self.out_params]
         if math.prod(shape) > 0:
+            # _kernel.pyx ElementwiseKernel.__call__: one launch, none for a 0-size
+            # loop (outputs it allocates are counted by the pool); unlike ufuncs it
+            # does not copy inputs that overlap the outputs
+            counting.launch("elementwise")
             self._launch(in_args + out_args, type_map, shape)
         if self.no_return:
             return None

@@ -41,7 +41,7 @@ import types
 
 import numpy as np
 
-from . import cuda
+from . import counter as counting, cuda
 
 NCCL_UNIQUE_ID_BYTES = 128
 # nccl.h: ncclDataType_t and ncclRedOp_t (ncclSum, ncclProd, ncclMax, ncclMin)
@@ -98,12 +98,14 @@ class NcclCommunicator:
             raise NcclError(INVALID_ARGUMENT)
         source, target, queue = self._check([sendbuf, recvbuf], count, datatype, 0, stream)
         queue.issue(lambda: np.copyto(target, source))  # over one rank: the send buffer
+        counting.launch("nccl")  # one collective kernel on ``stream``
 
     def bcast(self, buff, count, datatype, root, stream):
         buff, count, datatype, root, stream = map(
             operator.index, (buff, count, datatype, root, stream))
         _, queue = self._check([buff], count, datatype, root, stream)
         queue.issue(lambda: None)  # root 0 is this rank: its buffer stays
+        counting.launch("nccl")
 
     def _check(self, pointers, count, datatype, root, stream):
         """The bytes of each buffer and the stream to queue on, or NCCL's error."""
