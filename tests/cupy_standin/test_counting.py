@@ -1,0 +1,110 @@
+"""The stand-in's counter: launches, pool allocations and syncs as CuPy 14 issues them."""
+
+import numpy as np
+import pytest
+
+from tests.helpers import CUPY_IS_STANDIN, HAS_CUPY
+
+from . import counting, modules
+
+pytestmark = pytest.mark.skipif(not (HAS_CUPY and CUPY_IS_STANDIN),
+                                reason="counts only on the CuPy stand-in")
+
+
+@pytest.fixture
+def cp():
+    return modules()[0]
+
+
+def test_an_elementwise_op_is_one_launch_and_one_allocation(cp):
+    x = cp.asarray(np.ones((3, 4), np.float32))
+    with counting() as c:
+        y = x * 2
+    assert (c.launches, c.allocations, c.syncs) == (1, 1, 0)
+    assert c.kinds == {"elementwise": 1}
+    with counting() as c:
+        cp.multiply(x, y, out=y)  # out is an input: no copy
+        x += 1
+    assert (c.launches, c.allocations) == (2, 0)
+
+
+def test_an_input_overlapping_out_is_copied_first(cp):
+    x = cp.asarray(np.ones((4, 4), np.float32))
+    with counting() as c:
+        cp.maximum(x.T, 1, out=x)  # _copy_in_args_if_needed
+    assert c.kinds == {"copy_d2d": 1, "elementwise": 1} and c.allocations == 1
+
+
+def test_zero_size_launches_nothing(cp):
+    x = cp.empty((0, 3), np.float32)
+    with counting() as c:
+        x * 2
+    assert c.launches == 0 and c.allocations == 0
+
+
+def test_matmul_into_a_fresh_array_is_one_gemm(cp):
+    a = cp.asarray(np.ones((3, 4), np.float32))
+    b = cp.asarray(np.ones((4, 5), np.float32))
+    with counting() as c:
+        a @ b
+    assert (c.launches, c.allocations, c.kinds) == (1, 1, {"gemm": 1})
+    out = cp.empty((3, 5), np.float32)
+    with counting() as c:
+        cp.matmul(a, b.T.T, out=out)
+    assert (c.launches, c.allocations) == (1, 0)
+
+
+def test_matmul_out_of_another_dtype_or_overlapping_goes_through_a_temporary(cp):
+    a = cp.asarray(np.ones((3, 3), np.float32))
+    with counting() as c:
+        cp.matmul(a, a, out=cp.empty((3, 3), np.float64))
+    assert c.kinds == {"gemm": 1, "copy_d2d": 1} and c.allocations == 2  # out + temporary
+    with counting() as c:
+        cp.matmul(a, a, out=a)
+    assert c.kinds == {"gemm": 1, "copy_d2d": 1} and c.allocations == 1
+
+
+def test_get_is_a_copy_and_a_sync(cp):
+    x = cp.asarray(np.ones(3))
+    with counting() as c:
+        x.get()
+    assert (c.launches, c.syncs, c.kinds, c.sync_kinds) == (1, 1, {"copy_d2h": 1}, {"get": 1})
+    with counting() as c:
+        float(x[0])
+        cp.asnumpy(x)
+    assert c.syncs == 2 and c.kinds["copy_d2h"] == 2
+
+
+def test_sums_follow_cub(cp):
+    x = cp.asarray(np.ones((4, 6), np.float32))
+    with counting() as c:  # a row sum: CUB's segmented reduce, result + workspace
+        x.sum(axis=1, keepdims=True)
+    assert (c.launches, c.allocations) == (1, 2) and c.kinds == {"reduction": 1}
+    with counting() as c:  # a full sum: cub::DeviceReduce, two kernels counted
+        x.sum()
+    assert (c.launches, c.allocations) == (2, 2)
+    with counting() as c:  # a column sum of C-ordered data: CuPy's own reduction
+        x.sum(axis=0)
+    assert (c.launches, c.allocations) == (1, 1)
+    with counting() as c:  # int32 promotes: no CUB
+        cp.asarray(np.ones(5, np.int32)).sum()
+    assert c.kinds == {"copy_h2d": 1, "reduction": 1} and c.allocations == 2
+
+
+def test_uploads_zeros_and_syncs(cp):
+    with counting() as c:
+        z = cp.zeros((2, 2))
+        z.set(np.ones((2, 2)))
+        cp.cuda.get_current_stream().synchronize()
+        cp.cuda.Device().synchronize()
+    assert c.kinds == {"memset": 1, "copy_h2d": 1} and c.allocations == 1
+    assert c.sync_kinds == {"stream": 1, "device": 1}
+
+
+def test_counters_nest(cp):
+    x = cp.asarray(np.ones(3))
+    with counting() as outer:
+        x + 1
+        with counting() as inner:
+            x + 1
+    assert (outer.launches, inner.launches) == (2, 1)
