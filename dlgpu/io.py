@@ -15,7 +15,8 @@ The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
   ``preprocess_scale``, ``preprocess_low`` and ``preprocess_high``, float64
   ``(n_x, 1)`` each, and ``{"preprocessing": kind}`` in the metadata.
 * format 3, only for a model whose optimizer has state (momentum, rmsprop,
-  adam, adamw) or with a training setting other than its default (l2, ...): ``optimizer_<state>_<parameter>`` (``optimizer_v_W1``,
+  adam, adamw) or with a training setting other than its default (l2,
+  keep_prob, matmul_precision, ...): ``optimizer_<state>_<parameter>`` (``optimizer_v_W1``,
   ``optimizer_s_b2``, ...), each of its parameter's shape and dtype, and
   ``{"optimizer": {"name": ..., "t": steps, "state": ["v", "s"]}}`` in the
   metadata.  Every fitted model's metadata also holds ``epochs_trained``
@@ -157,12 +158,15 @@ def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
         params.pop("preprocess")  # as format 1 has it: older readers take the file
     if params.get("keep_prob") == 1.0:
         params.pop("keep_prob")  # no dropout: older readers take the file (1.0 is the default)
+    if params.get("matmul_precision") == "highest":
+        params.pop("matmul_precision")  # the default: older readers take the file
     for name, default in TRAINING_DEFAULTS.items():
         if name in params and params[name] == default:
             params.pop(name)  # older readers take the file where they can use it
     optimizer = getattr(model, "optimizer_", None)
     # Format 3 for optimizer state or any setting older readers cannot build a DeepNN with.
-    newer = (optimizer is not None and optimizer.state) or set(params) & {*TRAINING_DEFAULTS, "keep_prob"}
+    newer = (optimizer is not None and optimizer.state) or set(params) & {
+        *TRAINING_DEFAULTS, "keep_prob", "matmul_precision"}
     version = 3 if newer else 1 if "preprocess" not in params else 2
     meta = {
         "format": FORMAT_NAME,

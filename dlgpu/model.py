@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, io, propagation, schedules
+from .backend.cuda import MATMUL_PRECISIONS, matmul_precision as precision_context
 from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
 from .distributed.faults import abort_on_failure, agree, same_everywhere
@@ -85,6 +86,18 @@ class DeepNN:
         column's index in the whole training set) (:mod:`dlgpu.dropout`):
         the same on NumPy and CuPy, and for any number of ranks.  The cost
         recorded in training is the cost of the dropped-out network.
+    matmul_precision : {"highest", "high"}
+        The arithmetic of float32 matrix products on CuPy.  ``"highest"``
+        (default): exact float32, also where ``CUPY_TF32=1`` is set.
+        ``"high"``: TF32 tensor cores (inputs rounded to a 10-bit mantissa,
+        float32 accumulation; 7-8x the float32 rate of an A100/H100 by the
+        vendor's figures, unmeasured here) on
+        a GPU of compute capability >= 8.0; below 8.0 it is ``"highest"``.
+        It holds for this model's products only (``fit``, ``predict``,
+        ``predict_proba``, ``score``, ``cost``, ``loss_and_gradients``) and
+        CuPy's setting is put back after each call
+        (:func:`dlgpu.backend.cuda.matmul_precision`).  On NumPy, and for
+        ``dtype="float64"``, it changes nothing.
     preprocess : {None, "standardize", "scale"}
         ``None`` (default): X goes into the network as given.  Otherwise
         ``fit`` learns a :class:`~dlgpu.preprocessing.Preprocessing`
@@ -176,7 +189,7 @@ class DeepNN:
                  shuffle=True, verbose=0, preprocess=None, optimizer="gd", beta1=0.9,
                  beta2=0.999, epsilon=1e-8, l2=0.0, weight_decay=0.0, lr_schedule=None,
                  decay_rate=1.0, time_interval=1000, warmup_epochs=0, warm_start=False,
-                 keep_prob=1.0):
+                 keep_prob=1.0, matmul_precision="highest"):
         self.layer_dims = check_layer_dims(layer_dims)
         params = {"slope": leaky_relu_slope} if _is_leaky(hidden_activation) else {}
         self.hidden = get_activation(hidden_activation, **params)
@@ -194,6 +207,8 @@ class DeepNN:
         self.shuffle = bool(shuffle)
         self.verbose = check_int(verbose, "verbose")
         self.keep_prob = check_keep_prob(keep_prob)
+        self.matmul_precision = check_choice(matmul_precision, "matmul_precision",
+                                             MATMUL_PRECISIONS)
         if preprocess is not None and preprocess not in PREPROCESSING:
             raise ValueError(f"preprocess must be None or one of {', '.join(PREPROCESSING)}, "
                              f"got {preprocess!r}")
@@ -245,6 +260,8 @@ class DeepNN:
                 f"learning_rate={self.learning_rate}, {steps}, "
                 f"init={self.init!r}, seed={self.seed}, dtype={self.dtype!r}"
                 + (f", keep_prob={self.keep_prob}" if self.keep_prob != 1.0 else "")
+                + (f", matmul_precision={self.matmul_precision!r}"
+                   if self.matmul_precision != "highest" else "")
                 + (f", preprocess={self.preprocess!r}" if self.preprocess else "")
                 + "".join(f", {name}={getattr(self, name)!r}" for name in _TRAINING_NAMES
                           if getattr(self, name) != TRAINING_DEFAULTS[name]) + ")")
@@ -298,6 +315,10 @@ class DeepNN:
             raise NotFittedError("this DeepNN has no parameters yet: call fit(X, Y) "
                                  "(or initialize_parameters()) first")
         return backend.get_array_module(self.parameters_["W1"])
+
+    def _precision(self):
+        """The context of the model's matrix products (``matmul_precision``)."""
+        return precision_context(self._xp(), self.matmul_precision, self.dtype)
 
     def _to_model(self, A):
         """A as an array of the model's backend and dtype (no copy when already so)."""
@@ -363,8 +384,9 @@ class DeepNN:
             sync = GradientSync(comm, self.parameters_, X_checked.shape[1],
                                 layout=shard_layout(X))
             sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
-            train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync,
-                  weights)
+            with self._precision():
+                train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync,
+                      weights)
         return self
 
     def _checked_data(self, X, Y, validation_data, preprocessing=None, sample_weight=None,
@@ -417,8 +439,9 @@ class DeepNN:
 
     def _output(self, X):
         """(AL, ZL) for an already validated X; keeps no cache."""
-        AL, ZL, _ = propagation.forward(self.parameters_, X, self.hidden, self.output,
-                                        keep_cache=False)
+        with self._precision():
+            AL, ZL, _ = propagation.forward(self.parameters_, X, self.hidden, self.output,
+                                            keep_cache=False)
         return AL, ZL
 
     def predict_proba(self, X):
@@ -467,10 +490,11 @@ class DeepNN:
             check_weight_sum(float(weights.sum()))
             m = float(weights.sum())
             weights = self._to_model(weights)
-        AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
-        cost = self.output.cost(ZL, Y, weights, m)
-        grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden,
-                                     weights=weights, weight_sum=m)
+        with self._precision():
+            AL, ZL, cache = propagation.forward(self.parameters_, X, self.hidden, self.output)
+            cost = self.output.cost(ZL, Y, weights, m)
+            grads = propagation.backward(self.parameters_, cache, AL, Y, self.hidden,
+                                         weights=weights, weight_sum=m)
         if self.l2:
             cost = cost + propagation.l2_penalty(self.parameters_, self.l2, m)
             propagation.add_l2_(grads, self.parameters_, self.l2 / m)
@@ -515,7 +539,7 @@ _PARAM_NAMES = ("layer_dims", "hidden_activation", "output_activation", "learnin
                 "num_iterations", "init", "seed", "dtype", "leaky_relu_slope", "batch_size",
                 "epochs", "shuffle", "verbose", "preprocess", "optimizer", "beta1", "beta2",
                 "epsilon", "l2", "weight_decay", "lr_schedule", "decay_rate", "time_interval",
-                "warmup_epochs", "warm_start", "keep_prob")
+                "warmup_epochs", "warm_start", "keep_prob", "matmul_precision")
 _TRAINING_NAMES = tuple(TRAINING_DEFAULTS)
 
 

@@ -104,6 +104,11 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
     keep_prob : float
         Dropout: each hidden unit is kept with this probability in (0, 1]
         while training (DeepNN's ``keep_prob``); ``1.0`` is no dropout.
+    matmul_precision : {"highest", "high"}
+        ``"high"``: float32 matrix products on TF32 tensor cores on CuPy (a
+        GPU of compute capability >= 8.0); ``"highest"`` (default): exact
+        float32.  Nothing changes on NumPy or in float64 (DeepNN's
+        ``matmul_precision``).
     verbose : int
         ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
     optimizer, beta1, beta2, epsilon, l2, weight_decay : as DeepNN's
@@ -158,7 +163,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                  optimizer="gd", beta1=0.9, beta2=0.999, epsilon=1e-8, l2=0.0,
                  weight_decay=0.0, lr_schedule=None, decay_rate=1.0, time_interval=1000,
                  warmup_epochs=0, warm_start=False, keep_prob=1.0, preprocess="standardize",
-                 class_weight=None):
+                 class_weight=None, matmul_precision="highest"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -185,6 +190,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         self.keep_prob = keep_prob
         self.preprocess = preprocess
         self.class_weight = class_weight
+        self.matmul_precision = matmul_precision
 
     def fit(self, X, y, sample_weight=None, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
@@ -242,7 +248,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        lr_schedule=self.lr_schedule, decay_rate=self.decay_rate,
                        time_interval=self.time_interval, warmup_epochs=self.warmup_epochs,
                        warm_start=self.warm_start, keep_prob=self.keep_prob,
-                       preprocess=self.preprocess)
+                       preprocess=self.preprocess, matmul_precision=self.matmul_precision)
         previous = getattr(self, "model_", None)
         if (self.warm_start and previous is not None and np.array_equal(classes, self.classes_)
                 and previous.layer_dims == model.layer_dims and previous.dtype == model.dtype):
@@ -382,6 +388,11 @@ class DLRegressor(RegressorMixin, BaseEstimator):
         Slope for z < 0 when ``activation="leaky_relu"``.
     verbose : int
         ``0`` is silent; ``k > 0`` shows training progress (see DeepNN).
+    matmul_precision : {"highest", "high"}
+        ``"high"``: float32 matrix products on TF32 tensor cores on CuPy (a
+        GPU of compute capability >= 8.0); ``"highest"`` (default): exact
+        float32.  Nothing changes on NumPy or in float64 (DeepNN's
+        ``matmul_precision``).
 
     The defaults (one hidden layer of 100 ReLU units, Xavier initialisation,
     learning rate 0.01, 20 epochs of mini-batches of 32) were chosen by
@@ -413,7 +424,7 @@ class DLRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", learning_rate=0.01,
                  batch_size=32, epochs=20, num_iterations=3000, shuffle=True, init="xavier",
                  random_state=None, dtype=None, preprocess="standardize",
-                 leaky_relu_slope=0.01, verbose=0):
+                 leaky_relu_slope=0.01, verbose=0, matmul_precision="highest"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.learning_rate = learning_rate
@@ -427,6 +438,7 @@ class DLRegressor(RegressorMixin, BaseEstimator):
         self.preprocess = preprocess
         self.leaky_relu_slope = leaky_relu_slope
         self.verbose = verbose
+        self.matmul_precision = matmul_precision
 
     def fit(self, X, y, sample_weight=None, *, validation_data=None, callbacks=None):
         """Train a new network on X, y.
@@ -468,7 +480,7 @@ class DLRegressor(RegressorMixin, BaseEstimator):
                        init=self.init, seed=_seed(self.random_state), dtype=dtype,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
                        epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
-                       preprocess=self.preprocess)
+                       preprocess=self.preprocess, matmul_precision=self.matmul_precision)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, y_val)")

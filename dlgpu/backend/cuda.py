@@ -24,6 +24,10 @@ CuPy signals a failed allocation in three ways (read in CuPy 13.6 and 14.2):
 
 from __future__ import annotations
 
+import contextlib
+
+import numpy as np
+
 #: what ran out, by the name of CuPy's exception class
 _KINDS = {"OutOfMemoryError": "GPU memory",
           "CUBLASError": "GPU memory for cuBLAS",
@@ -72,6 +76,61 @@ def free_cached_blocks(xp) -> None:
     """
     if hasattr(xp, "get_default_memory_pool"):
         xp.get_default_memory_pool().free_all_blocks()
+
+
+#: the values of ``DeepNN(matmul_precision=...)``
+MATMUL_PRECISIONS = ("highest", "high")
+
+
+def matmul_precision(xp, precision: str, dtype):
+    """A context manager under which ``xp``'s float32 matrix products run at ``precision``.
+
+    ``"highest"``: exact float32 (cuBLAS ``CUBLAS_COMPUTE_32F``), also where
+    ``CUPY_TF32=1`` made TF32 the process's default.  ``"high"``: TF32 tensor
+    cores (``CUBLAS_COMPUTE_32F_FAST_TF32``: inputs rounded to a 10-bit
+    mantissa, float32 accumulation) on a GPU of compute capability >= 8.0;
+    below 8.0 ``"high"`` is ``"highest"``.  Only float32 products change
+    (``dtype`` is the model's): for float64, and on NumPy, this does nothing.
+
+    How (read in CuPy 14.2, cupy/_core/_routines_linalg.pyx and .pxd): CuPy
+    keeps one compute type per dtype, process-wide (not per device, not per
+    thread), which every 2-d ``matmul`` reads (``matmul`` -> ``dot`` ->
+    ``tensordot_core`` -> ``tensordot_core_v11``: ``get_compute_type(c.dtype)``);
+    ``CUPY_TF32`` only seeds it, once.  This sets float32's with
+    ``set_compute_type`` on entry, only when it differs, and puts back
+    what was there on exit, exceptions included.  Enter it once around a
+    whole training loop or inference call, not per product.  Two threads
+    using models of different precision at the same time would race on
+    CuPy's one setting.
+    """
+    if xp is np or np.dtype(dtype) != np.float32:
+        return contextlib.nullcontext()
+    linalg = xp._core._routines_linalg
+    wanted = linalg.COMPUTE_TYPE_DEFAULT
+    # set_compute_type warns and falls back below 8.0 (sm_80 brought TF32)
+    if precision == "high" and int(xp.cuda.Device().compute_capability) >= 80:
+        wanted = linalg.COMPUTE_TYPE_TF32
+    return _ComputeType(linalg, wanted)
+
+
+class _ComputeType:
+    """Sets CuPy's float32 compute type to ``wanted`` for a block, then restores it."""
+
+    def __init__(self, linalg, wanted: int):
+        self.linalg, self.wanted, self.before = linalg, wanted, None
+
+    def __enter__(self):
+        before = self.linalg.get_compute_type(np.float32)
+        if before != self.wanted:
+            self.linalg.set_compute_type(np.float32, self.wanted)
+            self.before = before
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.before is not None:
+            self.linalg.set_compute_type(np.float32, self.before)
+            self.before = None
+        return False
 
 
 class PinnedUpload:

@@ -80,7 +80,9 @@ def tf32_text(described: dict) -> str:
         torch_text = "PyTorch: its TF32 flags could not be read"
     else:
         torch_text = "PyTorch: not used in this run"
-    return f"{cupy}; {torch_text}."
+    dlgpu = ("dlgpu's rows: `matmul_precision=\"highest\"` (exact float32, whatever "
+             "CUPY_TF32 says; CUPY_TF32 holds for the course's rows)")
+    return f"{cupy}; {torch_text}; {dlgpu}."
 
 
 def gpu_section(result_set: ResultSet, steps: list[Result]) -> list[str]:

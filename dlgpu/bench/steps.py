@@ -80,9 +80,10 @@ def dlgpu_step(problem: Problem, device: str) -> Step:
     parameters = model.parameters_
 
     def run() -> None:
-        AL, _, cache = propagation.forward(parameters, X, model.hidden, model.output)
-        grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
-        propagation.update_parameters_(parameters, grads, problem.learning_rate)
+        with model._precision():  # as fit: the model's matmul_precision, not CUPY_TF32
+            AL, _, cache = propagation.forward(parameters, X, model.hidden, model.output)
+            grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
+            propagation.update_parameters_(parameters, grads, problem.learning_rate)
 
     return Step(run, synchronizer(device), lambda: backend.map_arrays(parameters, backend.to_numpy),
                 problem.dtype)
@@ -255,8 +256,9 @@ def products_step(problem: Problem, device: str) -> Step:
     xp = backend.get_array_module(X)
 
     def run() -> None:
-        for a, b in products:
-            xp.matmul(a, b)  # a fresh output, as in the step
+        with model._precision():
+            for a, b in products:
+                xp.matmul(a, b)  # a fresh output, as in the step
 
     return Step(run, synchronizer(device),
                 lambda: backend.map_arrays(model.parameters_, backend.to_numpy), problem.dtype)

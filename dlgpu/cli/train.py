@@ -25,6 +25,7 @@ from .. import __version__, backend
 from ..datasets import train_test_split
 from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
+from ..backend.cuda import MATMUL_PRECISIONS
 from ..model import DeepNN, load_model
 from ..optimizers import OPTIMIZERS
 from ..outputs import target_statistics, unstandardize_output_
@@ -104,6 +105,10 @@ def add_parser(sub) -> None:
                              "(default: %(default)s)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
                         help="(default: %(default)s)")
+    parser.add_argument("--matmul-precision", default="highest", choices=MATMUL_PRECISIONS,
+                        help="float32 matrix products on CuPy: highest (exact float32) or "
+                             "high (TF32 tensor cores, compute capability >= 8.0); no effect "
+                             "on NumPy or in float64 (default: %(default)s)")
     parser.add_argument("--backend", default=None, choices=backend.VALID_BACKENDS,
                         help="array backend (default: DLGPU_BACKEND or auto)")
     parser.add_argument("--validation-split", type=_fraction, default=None, metavar="F",
@@ -248,7 +253,8 @@ def _prepare(args):
                        epsilon=args.epsilon, l2=args.l2, weight_decay=args.weight_decay,
                        lr_schedule=None if args.lr_schedule == "none" else args.lr_schedule,
                        decay_rate=args.decay_rate, time_interval=args.time_interval,
-                       warmup_epochs=args.warmup_epochs, keep_prob=args.keep_prob)
+                       warmup_epochs=args.warmup_epochs, keep_prob=args.keep_prob,
+                       matmul_precision=args.matmul_precision)
     model.notes_ = {**(model.notes_ or {} if args.resume else {}),
                     "trained_by": f"dlgpu {__version__} train", "data": description,
                     "data_fingerprint": data.fingerprint(X), "m": X.shape[1]}
@@ -343,7 +349,9 @@ def _print_start(model, output, description, X, validation, args) -> None:
             else "")
     print(f"dlgpu {__version__}: training {model.layer_dims} ({model.hidden_activation} hidden, "
           f"{output} output) on {description} (m = {X.shape[1]}{held}) with the {name} "
-          f"backend, {model.dtype}: {how}, learning rate {model.learning_rate}"
+          f"backend, {model.dtype}"
+          + (f" (matmul precision {model.matmul_precision})"
+             if model.matmul_precision != "highest" else "") + f": {how}, learning rate {model.learning_rate}"
           + (f" ({model.optimizer}" + (f", {model.lr_schedule} schedule" if model.lr_schedule
                                        else "") + (f", l2 {model.l2}" if model.l2 else "")
              + ")" if model.optimizer != "gd" or model.lr_schedule or model.l2 else "")

@@ -31,8 +31,9 @@ import types
 
 import numpy as np
 
-from . import arrays, cuda, kernels
+from . import arrays, cuda, kernels, linalg
 from .counter import Counts, counting  # noqa: F401 - the suite's launch counter
+from .linalg import recording  # noqa: F401 - the compute type of each GEMM
 
 #: what the stand-in says it is, wherever dlgpu prints a device or a version
 VERSION = "0.0.0+standin"
@@ -64,6 +65,7 @@ def modules() -> tuple[types.ModuleType, types.ModuleType]:
             "cuda": cuda.module(),
             "get_default_memory_pool": cuda.get_default_memory_pool,
             "__version__": VERSION,
+            "_core": _module("cupy._core", {"_routines_linalg": linalg.module()}),
         })
         cupyx = _module("cupyx", {"empty_pinned": cuda.empty_pinned})
         _modules = (cupy, cupyx)
