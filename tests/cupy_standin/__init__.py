@@ -5,7 +5,9 @@ written on NumPy (no implicit conversion between device and host arrays, no
 NumPy array in a device operation or as its ``out=``, only the ``cupy``
 names dlgpu is known to use), that its memory-pool and out-of-memory paths
 behave, that its NCCL calls hand ``cupy.cuda.nccl`` device pointers, counts,
-datatypes and stream pointers NCCL accepts (one rank; see :mod:`.nccl`), and
+datatypes and stream pointers NCCL accepts (one rank; see :mod:`.nccl`),
+which cuBLAS compute type (``cupy._core._routines_linalg``: TF32 or not)
+each of its matrix products would run with (see :mod:`.linalg`), and
 that the arithmetic of dlgpu's own CUDA kernels matches NumPy: an
 ``ElementwiseKernel`` runs the kernel's own CUDA text (operation and
 preamble, exactly as handed to CuPy), compiled for the host with the system
