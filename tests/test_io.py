@@ -137,7 +137,8 @@ def test_file_is_plain_numpy_without_pickle(trained, saved):
     # Without preprocessing (and dropout) the file is format 1, as older dlgpu versions read it.
     # Training settings at their defaults are left out too, for the same reason.
     params = {k: v for k, v in model.get_params().items()
-              if k not in ("preprocess", "keep_prob") and k not in TRAINING_DEFAULTS}
+              if k not in ("preprocess", "keep_prob", "matmul_precision")
+              and k not in TRAINING_DEFAULTS}
     assert meta["params"] == json.loads(json.dumps(params))
     assert meta["backend"] == "numpy"
     assert meta["parameters"][0] == {"name": "W1", "shape": [5, 3], "dtype": "float32"}
