@@ -25,7 +25,8 @@ from .backend import get_array_module, to_module, to_numpy
 from .errors import InvalidDataError
 from .losses import (binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits,
                      softmax, squared_error)
-from .validation import as_array, check_example_count, check_finite, check_Y
+from .validation import (as_array, check_example_count, check_finite, check_Y,
+                         check_zeros_and_ones)
 
 OUTPUT_NAMES = ("sigmoid", "softmax", "identity")
 
@@ -78,12 +79,7 @@ class SigmoidOutput(_Classifier):
         check_example_count(Y, m, name)
         if Y.dtype.kind not in "biuf":
             raise InvalidDataError(f"{name} must hold labels 0 and 1; got dtype {Y.dtype}")
-        bad = ~((Y == 0) | (Y == 1))
-        if bool(bad.any()):
-            examples = to_numpy(Y[bad][:3]).tolist()
-            raise InvalidDataError(f"{name} must hold only the labels 0 and 1; found "
-                                   f"{int(bad.sum())} other value(s), e.g. {examples}")
-        return Y
+        return check_zeros_and_ones(Y, name)
 
     def targets(self, Y, dtype):
         """Y : (k, m) of 0/1 -> T : (k, m) in ``dtype`` (Y's backend)."""

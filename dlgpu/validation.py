@@ -191,6 +191,11 @@ def check_Y(Y, m: int, name: str = "Y", binary: bool = True):
         if Y.dtype.kind == "f":
             check_finite(Y, name)
         return Y
+    return check_zeros_and_ones(Y, name)
+
+
+def check_zeros_and_ones(Y, name: str = "Y"):
+    """Y (any shape, numeric) holds only the labels 0 and 1.  Returns Y, not copied."""
     bad = ~((Y == 0) | (Y == 1))
     if bool(bad.any()):
         examples = to_numpy(Y[bad][:3]).tolist()
