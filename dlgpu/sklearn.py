@@ -49,7 +49,7 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
     def validate_data(estimator, /, X="no_validation", y="no_validation", **check_params):
         return estimator._validate_data(X, y, **check_params)
 
-from .backend import _caller_stacklevel
+from .backend import caller_stacklevel
 from .model import DeepNN
 from .outputs import target_statistics, unstandardize_output_
 from .validation import check_dtype, check_int, check_several_classes
@@ -632,7 +632,7 @@ def _warn_if_nothing_learned(loss_curve, codes, n_classes: int, preprocess,
                   f"{NOT_MOVED:.0%} below {baseline:.6g}, the cost "
                   f"of predicting each "
                   f"class's share of y without looking at X: the network learned nothing from "
-                  f"X; {hint}", ConvergenceWarning, stacklevel=_caller_stacklevel())
+                  f"X; {hint}", ConvergenceWarning, stacklevel=caller_stacklevel())
 
 
 def _seed(random_state):

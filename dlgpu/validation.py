@@ -230,6 +230,15 @@ def check_nonnegative_float(value, name: str) -> float:
     return float(value)
 
 
+def check_probability(value, name: str) -> float:
+    """A probability in (0, 1], such as dropout's ``keep_prob``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1], got {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+    return float(value)
+
+
 def check_beta(value, name: str) -> float:
     """An exponential-average coefficient: in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

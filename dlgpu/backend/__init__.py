@@ -172,11 +172,11 @@ def set_backend(name: str) -> str:
         _warned.add(reason)
         warnings.warn(f"dlgpu is using NumPy because CuPy cannot run: {reason} (said once; "
                       f"{ENV_VAR}=numpy chooses NumPy without this warning)",
-                      BackendFallbackWarning, stacklevel=_caller_stacklevel())
+                      BackendFallbackWarning, stacklevel=caller_stacklevel())
     return get_backend()
 
 
-def _caller_stacklevel() -> int:
+def caller_stacklevel() -> int:
     """The stacklevel of the user's own call, so that a warning points at it.
 
     The first frame outside dlgpu and outside installed packages

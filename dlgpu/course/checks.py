@@ -166,24 +166,6 @@ def check_cache_tuple(cache, length: int, producer: str) -> tuple:
     return tuple(cache)
 
 
-def check_probability(value, name: str) -> float:
-    """A probability in (0, 1], such as dropout's ``keep_prob``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in (0, 1], got {value!r}")
-    if not 0 < value <= 1:
-        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
-    return float(value)
-
-
-def check_decay(value, name: str) -> float:
-    """A moving-average rate beta in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
-
-
 def check_non_negative(value, name: str) -> float:
     """A finite real number >= 0 (the L2 strength lambd, a decay rate)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

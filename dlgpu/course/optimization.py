@@ -17,10 +17,11 @@ import numpy as np
 
 from ..backend import get_array_module, to_module
 from ..errors import InvalidDataError
-from ..validation import as_array, check_int, check_layer_dims, check_positive_float, check_X
-from .checks import check_decay, check_non_negative, check_parameters
+from ..validation import (as_array, check_beta, check_int, check_layer_dims,
+                          check_positive_float, check_X)
+from .checks import check_non_negative, check_parameters
 from .placement import follows_caller
-from .threelayer import (_log_probs, backward_lower, check_grads, check_model_args, descend,
+from .threelayer import (log_probs, backward_lower, check_grads, check_model_args, descend,
                          forward, initialize_parameters_he)
 
 OPTIMIZERS = ("gd", "momentum", "adam")
@@ -102,7 +103,7 @@ def _check_state(state, parameters, name):
 @follows_caller
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     """v = beta v + (1 - beta) dW; W -= learning_rate v.  Returns ``(parameters, v)``."""
-    beta = check_decay(beta, "beta")
+    beta = check_beta(beta, "beta")
     learning_rate = check_positive_float(learning_rate, "learning_rate")
     check_grads(parameters, grads)
     _check_state(v, parameters, "v")
@@ -128,7 +129,7 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
     """
     t = check_int(t, "t", 1)
     learning_rate = check_positive_float(learning_rate, "learning_rate")
-    beta1, beta2 = check_decay(beta1, "beta1"), check_decay(beta2, "beta2")
+    beta1, beta2 = check_beta(beta1, "beta1"), check_beta(beta2, "beta2")
     epsilon = check_positive_float(epsilon, "epsilon")
     check_grads(parameters, grads)
     _check_state(v, parameters, "v")
@@ -193,7 +194,7 @@ def model(X, Y, layers_dims, optimizer, learning_rate=0.0007, mini_batch_size=64
         raise ValueError(f"layers_dims must be [n_x, n_1, n_2, 1] (the notebook's three-layer "
                          f"network), got {list(layers_dims)!r}")
     check_int(mini_batch_size, "mini_batch_size", 1)
-    beta, beta1, beta2 = (check_decay(b, n) for b, n in ((beta, "beta"), (beta1, "beta1"),
+    beta, beta1, beta2 = (check_beta(b, n) for b, n in ((beta, "beta"), (beta1, "beta1"),
                                                          (beta2, "beta2")))
     check_positive_float(epsilon, "epsilon")
     check_non_negative(decay_rate, "decay_rate")
@@ -218,7 +219,7 @@ def model(X, Y, layers_dims, optimizer, learning_rate=0.0007, mini_batch_size=64
         for minibatch_X, minibatch_Y in minibatches:
             a3, caches = forward(minibatch_X, parameters)
             # Summed where the arrays are: read once per epoch, when printed.
-            cost_total = cost_total + get_array_module(a3).sum(_log_probs(a3, minibatch_Y))
+            cost_total = cost_total + get_array_module(a3).sum(log_probs(a3, minibatch_Y))
             grads = backward_lower(minibatch_X, minibatch_Y, caches)
             if optimizer == "gd":
                 parameters = descend(parameters, grads, learning_rate)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_array_module, to_module
-from ..validation import check_X
-from .checks import check_non_negative, check_parameters, check_probability
+from ..validation import check_probability, check_X
+from .checks import check_non_negative, check_parameters
 from .placement import follows_caller
-from .threelayer import (_checked_cost_args, backward_upper, check_backward, check_forward,
+from .threelayer import (checked_cost_args, backward_upper, check_backward, check_forward,
                          check_model_args, descend, forward, initialize_parameters_scaled,
                          nansum_mean, relu, sigmoid)
 
@@ -32,7 +32,7 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     """
     lambd = check_non_negative(lambd, "lambd")
     L = check_parameters(parameters)
-    A3, Y = _checked_cost_args(A3, Y)
+    A3, Y = checked_cost_args(A3, Y)
     return regularized_cost(A3, Y, parameters, lambd, L)
 
 

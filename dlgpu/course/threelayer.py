@@ -185,7 +185,7 @@ def backward_propagation_upper(X, Y, cache):
 
 # --- costs --------------------------------------------------------------------------------
 
-def _log_probs(a3, Y):
+def log_probs(a3, Y):
     """-(Y log a3 + (1 - Y) log(1 - a3)) per example, as the utils write it (inf and NaN
     where a3 is exactly 0 or 1, without NumPy's warnings)."""
     xp = get_array_module(a3)
@@ -193,7 +193,8 @@ def _log_probs(a3, Y):
         return -xp.log(a3) * Y + -xp.log(1 - a3) * (1 - Y)
 
 
-def _checked_cost_args(a3, Y):
+def checked_cost_args(a3, Y):
+    """``(a3, Y)`` checked as the cost functions take them: probabilities and finite targets."""
     a3 = check_probabilities(a3, "a3")
     return a3, check_Y(Y, a3.shape[1], binary=False)
 
@@ -202,9 +203,9 @@ def nansum_mean(a3, Y):
     """1/m * nansum(log_probs), arguments checked: a NumPy float, inf where a sure answer
     is wrong (the notebook's 'Cost after iteration 0: inf')."""
     xp = get_array_module(a3)
-    log_probs = _log_probs(a3, Y)
+    terms = log_probs(a3, Y)
     # np.nansum: NaN is the one value not equal to itself
-    total = xp.sum(xp.where(log_probs != log_probs, 0.0, log_probs))
+    total = xp.sum(xp.where(terms != terms, 0.0, terms))
     return np.float64(float(1. / a3.shape[1] * total))
 
 
@@ -214,26 +215,26 @@ def compute_loss(a3, Y):
 
     a3 : (1, m) probabilities; Y : (1, m) or (m,) labels.  A NumPy float.
     """
-    return nansum_mean(*_checked_cost_args(a3, Y))
+    return nansum_mean(*checked_cost_args(a3, Y))
 
 
 def total_cost(a3, Y):
     """The summed cross-entropy over a mini-batch, arguments checked."""
     xp = get_array_module(a3)
-    return np.float64(float(xp.sum(_log_probs(a3, Y))))
+    return np.float64(float(xp.sum(log_probs(a3, Y))))
 
 
 @follows_caller
 def compute_cost_total(a3, Y):
     """``opt_utils``' ``compute_cost``: the cross-entropy summed over the examples (the
     model divides the epoch's total by m).  A NumPy float."""
-    return total_cost(*_checked_cost_args(a3, Y))
+    return total_cost(*checked_cost_args(a3, Y))
 
 
 def log_loss(A3, Y):
     """1/m * sum(log_probs), arguments checked (``forward_propagation_n``'s cost)."""
     xp = get_array_module(A3)
-    return np.float64(float(1. / A3.shape[1] * xp.sum(_log_probs(A3, Y))))
+    return np.float64(float(1. / A3.shape[1] * xp.sum(log_probs(A3, Y))))
 
 
 # --- update and predictions -----------------------------------------------------------
