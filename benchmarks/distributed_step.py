@@ -27,7 +27,7 @@ DIMS = [784, 256, 128, 1]
 
 def worker(m_per_rank: int, steps: int, dtype: str) -> None:
     import dlgpu
-    from dlgpu import distributed, propagation
+    from dlgpu import distributed, training
 
     comm = distributed.init()
     rng = np.random.default_rng(comm.rank)
@@ -39,16 +39,14 @@ def worker(m_per_rank: int, steps: int, dtype: str) -> None:
     for _ in range(steps + 2):  # two warm-up steps
         comm.barrier()
         start = time.perf_counter()
-        AL, _, cache = propagation.forward(model.parameters_, X, model.hidden, model.output)
-        grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden)
+        _, flat = training.gradients(model, X, T)
         if comm.size > 1:
             # Waiting for the slower rank is the step's, not the all-reduce's.
             comm.barrier()
         reduce_start = time.perf_counter()
-        if comm.size > 1:
-            grads = sync.gradients(grads, m_per_rank)
+        grads = sync.gradients(flat.grads.flat, m_per_rank)
         reduced = time.perf_counter()
-        propagation.update_parameters_(model.parameters_, grads, model.learning_rate)
+        model.optimizer_.step_(flat, grads, model.learning_rate)
         step_times.append(time.perf_counter() - start)
         reduce_times.append(reduced - reduce_start)
     # The same buffer with the all-reduce alone, and as reduce-to-0 then broadcast.

@@ -3,21 +3,75 @@ the extremes, and the squared error of regression.
 
 J = -(1/m) * sum( Y log(A) + (1 - Y) log(1 - A) ),  A = sigmoid(Z), summed
 over the outputs (one for a binary label, k for k independent labels).
+
+:func:`loss_total` gives the (weighted) sum of the losses of a batch, the
+numerator of its cost; on CUDA it is one reduction kernel that reads Z and
+Y once (``cupy.ReductionKernel``), with ``out=`` writing into a preallocated
+slot, so a mini-batch's running cost costs one launch and no allocation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .backend import get_array_module
+from .activations.kernels import ReductionSpec, get_reduction_kernel
+from .backend import get_array_module, is_device_array
+
+#: loss name -> the CUDA expression of one element's loss, of z (logit or
+#: prediction) and y (target); summed over every element
+_LOSS_EXPRESSIONS = {
+    "binary_cross_entropy": "(z > T(0) ? z : T(0)) - z * y + log1p(exp(-fabs(z)))",
+    "half_squared_error": "(z - y) * (z - y) / T(2)",
+}
 
 
-def _weighted(loss, weights, weight_sum):
-    """sum_i w_i (loss summed over rows)_i / sum_i w_i for weights w (1, m) whose sum
-    is ``weight_sum`` (0 for weights all zero: then 0)."""
-    loss *= weights
-    total = loss.sum()
-    return total / loss.dtype.type(weight_sum) if weight_sum > 0 else total
+def _total_spec(loss: str, weighted: bool) -> ReductionSpec:
+    weight = ", T w" if weighted else ""
+    term = f"({_LOSS_EXPRESSIONS[loss]})" + (" * w" if weighted else "")
+    return ReductionSpec(name=f"dlgpu_{loss}_total{'_weighted' if weighted else ''}",
+                         in_params=f"T z, T y{weight}", out_params="T total",
+                         map_expr=term, reduce_expr="a + b", post_map_expr="total = a",
+                         identity="0")
+
+
+def _loss_elements(loss: str, Z, Y):
+    """NumPy: each element's loss, (k, m), a new array."""
+    if loss == "binary_cross_entropy":
+        xp = get_array_module(Z)
+        out = xp.maximum(Z, 0)
+        out -= Z * Y
+        out += xp.log1p(xp.exp(-xp.abs(Z)))
+        return out
+    error = Z - Y
+    error *= error
+    error /= error.dtype.type(2)
+    return error
+
+
+def loss_total(loss: str, Z, Y, weights=None, out=None):
+    """sum over examples i (and outputs) of w_i * loss(Z, Y), a 0-d array of Z's kind.
+
+    ``loss``: ``"binary_cross_entropy"`` (Z the logits),
+    ``"categorical_cross_entropy"`` (Z the logits, Y one-hot) or
+    ``"half_squared_error"`` ((Z - Y)^2 / 2, Z the predictions).  Z, Y :
+    (k, m); ``weights`` (1, m) or None (all 1); ``out``: a 0-d array to write
+    into (on CUDA, no allocation then).
+    """
+    if loss == "categorical_cross_entropy":  # a column-wise log-sum-exp first
+        total = _categorical_total(Z, Y, weights)
+    elif is_device_array(Z):
+        kernel = get_reduction_kernel(_total_spec(loss, weights is not None))
+        args = (Z, Y) if weights is None else (Z, Y, weights)
+        return kernel(*args, out=out)
+    else:
+        elements = _loss_elements(loss, Z, Y)
+        if weights is not None:
+            elements *= weights
+        total = elements.sum()
+    if out is None:
+        return total
+    out[...] = total
+    return out
 
 
 def binary_cross_entropy_from_logits(Z, Y, weights=None, weight_sum=None):
@@ -30,13 +84,15 @@ def binary_cross_entropy_from_logits(Z, Y, weights=None, weight_sum=None):
     ``weights`` (1, m), summing to ``weight_sum``, weighted by them.  Returns a 0-d
     array on Z's backend.
     """
-    xp = get_array_module(Z)
-    loss = xp.maximum(Z, 0)
-    loss -= Z * Y
-    loss += xp.log1p(xp.exp(-xp.abs(Z)))
-    if weights is not None:
-        return _weighted(loss, weights, weight_sum)
-    return loss.sum() / Z.dtype.type(Z.shape[1])
+    return _mean(loss_total("binary_cross_entropy", Z, Y, weights), Z, weights, weight_sum)
+
+
+def _mean(total, Z, weights, weight_sum):
+    """A loss total over the m examples as a mean (weighted: over ``weight_sum``, or
+    the total itself for weights all zero)."""
+    if weights is None:
+        return total / Z.dtype.type(Z.shape[1])
+    return total / Z.dtype.type(weight_sum) if weight_sum > 0 else total
 
 
 def binary_cross_entropy(AL, Y):
@@ -76,14 +132,19 @@ def categorical_cross_entropy_from_logits(Z, Y, weights=None, weight_sum=None):
     give a weighted mean instead.
     Returns a 0-d array on Z's backend.
     """
+    return _mean(loss_total("categorical_cross_entropy", Z, Y, weights), Z, weights, weight_sum)
+
+
+def _categorical_total(Z, Y, weights):
+    """-sum_i w_i sum_k Y[k, i] log softmax(Z)[k, i], by array operations on either backend."""
     xp = get_array_module(Z)
     shifted = Z - Z.max(axis=0, keepdims=True)
     log_norm = xp.log(xp.exp(shifted).sum(axis=0, keepdims=True))
     shifted -= log_norm  # log softmax(Z)
     shifted *= Y
     if weights is not None:
-        return -_weighted(shifted, weights, weight_sum)
-    return -shifted.sum() / Z.dtype.type(Z.shape[1])
+        shifted *= weights
+    return -shifted.sum()
 
 
 def squared_error(AL, Y, weights=None, weight_sum=None):
@@ -93,8 +154,4 @@ def squared_error(AL, Y, weights=None, weight_sum=None):
     that dJ/dAL = (AL - Y)/m.  AL, Y : (n_L, m); ``weights`` (1, m) summing to
     ``weight_sum`` give a weighted mean instead.  Returns a 0-d array on AL's backend.
     """
-    error = AL - Y
-    error *= error
-    if weights is not None:
-        return _weighted(error, weights, weight_sum) / AL.dtype.type(2)
-    return error.sum() / AL.dtype.type(2 * AL.shape[1])
+    return _mean(loss_total("half_squared_error", AL, Y, weights), AL, weights, weight_sum)

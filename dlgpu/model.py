@@ -7,6 +7,7 @@ import numpy as np
 
 from . import backend, io, propagation, schedules
 from .backend.cuda import MATMUL_PRECISIONS, matmul_precision as precision_context
+from .buffers import flat_parameters
 from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
 from .distributed.faults import abort_on_failure, agree, same_everywhere
@@ -266,6 +267,14 @@ class DeepNN:
                 + "".join(f", {name}={getattr(self, name)!r}" for name in _TRAINING_NAMES
                           if getattr(self, name) != TRAINING_DEFAULTS[name]) + ")")
 
+    def __getstate__(self):
+        # The step's buffers (flat copies, workspaces) are rebuilt on the next fit;
+        # parameters_ and the optimizer's state are what a copy keeps.
+        state = dict(self.__dict__)
+        state.pop("_flat", None)
+        state.pop("_workspaces", None)
+        return state
+
     # -- parameters -------------------------------------------------------------
     def initialize_parameters(self) -> DeepNN:
         """Draw the initial parameters (on the host) and move them to the backend."""
@@ -383,7 +392,7 @@ class DeepNN:
                 self.initialize_parameters()
             sync = GradientSync(comm, self.parameters_, X_checked.shape[1],
                                 layout=shard_layout(X))
-            sync.broadcast_parameters_(self.parameters_)  # rank 0's start everywhere
+            sync.broadcast_parameters_(flat_parameters(self))  # rank 0's start everywhere
             with self._precision():
                 train(self, X_checked, Y_checked, validation_checked, callbacks, stream, sync,
                       weights)
@@ -497,7 +506,9 @@ class DeepNN:
                                          weights=weights, weight_sum=m)
         if self.l2:
             cost = cost + propagation.l2_penalty(self.parameters_, self.l2, m)
-            propagation.add_l2_(grads, self.parameters_, self.l2 / m)
+            for key, W in self.parameters_.items():
+                if key.startswith("W"):
+                    propagation.add_l2_(grads["d" + key], W, self.l2 / m)
         cost = float(cost)
         return cost, {k: backend.to_numpy(v) for k, v in grads.items()}
 

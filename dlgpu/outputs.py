@@ -14,6 +14,11 @@ change.  Each ``cost(Z, T, weights, weight_sum)`` takes optional per-example wei
 Each head says how good predictions are with ``score(A, T)``: accuracy
 (exact match of all k labels, for multi-label) for the classifiers, R²
 for regression.
+
+In training, ``gradient_(Z, b, T, dZ, weights, weight_sum)`` is the head's
+fused step: Z[L] += b[L] and dZ[L] = (A[L] - Y)/m (or times w_i / sum w)
+in one pass; on CUDA one elementwise kernel for the sigmoid and identity
+heads (their text below), so A[L] is never stored.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid
-from .backend import get_array_module, to_module, to_numpy
+from .activations.kernels import KernelSpec, get_kernel
+from .backend import get_array_module, is_device_array, to_module, to_numpy
 from .errors import InvalidDataError
 from .losses import (binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits,
                      softmax, squared_error)
@@ -29,6 +35,53 @@ from .validation import (as_array, check_example_count, check_finite, check_Y,
                          check_zeros_and_ones)
 
 OUTPUT_NAMES = ("sigmoid", "softmax", "identity")
+
+
+def _gradient_scale(m: int, weights, weight_sum):
+    """The factor of dZ[L] = (A - Y) * w * factor: 1/m, 1/sum w, or 1 for weights all zero."""
+    if weights is None:
+        return 1.0 / m
+    return 1.0 / weight_sum if weight_sum > 0 else 1.0
+
+
+class _ElementwiseHead:
+    """A head whose A[L] is elementwise in Z[L] (sigmoid, identity): the fused
+    ``gradient_`` is one CUDA kernel.  Subclasses give ``cuda_output`` (an
+    expression of ``z``), ``cuda_preamble`` and ``activate_cpu_`` (A = g(Z) in place)."""
+
+    cuda_output = "z"
+    cuda_preamble = ""
+
+    def activate_cpu_(self, A):
+        return A
+
+    def gradient_spec(self, weighted: bool) -> KernelSpec:
+        weight = ", T w" if weighted else ""
+        error = f"({self.cuda_output} - y)" + (" * w" if weighted else "")
+        return KernelSpec(name=f"dlgpu_{self.name}_head{'_weighted' if weighted else ''}",
+                          in_params=f"T b, T y{weight}, T s", out_params="T z, T dz",
+                          operation=f"z = z + b; dz = ({error}) * s;",
+                          preamble=self.cuda_preamble, scalars=("s",))
+
+    def gradient_(self, Z, b, T, dZ, weights=None, weight_sum=None):
+        """Z += b in place and dZ = (g(Z) - T) / m (weighted: * w / sum w); returns dZ.
+
+        Z, T, dZ : (n_L, m); b : (n_L, 1); ``weights`` (1, m) summing to ``weight_sum``.
+        """
+        scale = Z.dtype.type(_gradient_scale(Z.shape[1], weights, weight_sum))
+        if is_device_array(Z):
+            kernel = get_kernel(self.gradient_spec(weights is not None))
+            args = (b, T) if weights is None else (b, T, weights)
+            kernel(*args, scale, Z, dZ)
+            return dZ
+        Z += b
+        dZ[...] = Z
+        self.activate_cpu_(dZ)
+        dZ -= T
+        if weights is not None:
+            dZ *= weights
+        dZ *= scale
+        return dZ
 
 
 class _Classifier:
@@ -45,7 +98,7 @@ class _Classifier:
         return self.n_correct(A, T) / T.shape[1]
 
 
-class SigmoidOutput(_Classifier):
+class SigmoidOutput(_ElementwiseHead, _Classifier):
     """A[L] = sigmoid(Z[L]) : (k, m), the probability of the label 1, one row per label.
 
     k = 1 is the course's binary classifier; k > 1 is multi-label: k
@@ -53,6 +106,9 @@ class SigmoidOutput(_Classifier):
     """
 
     name = "sigmoid"
+    loss = "binary_cross_entropy"
+    cuda_output = "dlgpu_sigmoid(z)"
+    cuda_preamble = Sigmoid.cuda_preamble
 
     def __init__(self, n_out: int):
         self.n_out = n_out
@@ -60,6 +116,9 @@ class SigmoidOutput(_Classifier):
 
     def __call__(self, Z):
         return self._sigmoid(Z)
+
+    def activate_cpu_(self, A):
+        return self._sigmoid.forward_cpu(A)
 
     def cost(self, Z, T, weights=None, weight_sum=None):
         return binary_cross_entropy_from_logits(Z, T, weights, weight_sum)
@@ -105,8 +164,20 @@ class SoftmaxOutput(_Classifier):
                              f"with one output")
         self.n_out = n_out
 
+    loss = "categorical_cross_entropy"
+
     def __call__(self, Z):
         return softmax(Z)
+
+    def gradient_(self, Z, b, T, dZ, weights=None, weight_sum=None):
+        """Z += b in place and dZ = (softmax(Z) - T) / m (weighted: * w / sum w); returns dZ."""
+        Z += b
+        dZ[...] = softmax(Z)
+        dZ -= T
+        if weights is not None:
+            dZ *= weights
+        dZ *= Z.dtype.type(_gradient_scale(Z.shape[1], weights, weight_sum))
+        return dZ
 
     def cost(self, Z, T, weights=None, weight_sum=None):
         return categorical_cross_entropy_from_logits(Z, T, weights, weight_sum)
@@ -156,10 +227,11 @@ class SoftmaxOutput(_Classifier):
         return T.argmax(axis=0).reshape(1, -1).astype(np.int64)
 
 
-class IdentityOutput:
+class IdentityOutput(_ElementwiseHead):
     """A[L] = Z[L] : (n_L, m), real-valued predictions (regression), squared-error cost."""
 
     name = "identity"
+    loss = "half_squared_error"
     classifies = False
 
     def __init__(self, n_out: int):

@@ -11,7 +11,8 @@ the arrays, and the activations dispatch to NumPy or CUDA kernels.
 from __future__ import annotations
 
 from .activations import Activation
-from .backend import get_array_module
+from .activations.kernels import KernelSpec, ReductionSpec, get_kernel, get_reduction_kernel
+from .backend import get_array_module, is_device_array
 from .losses import binary_cross_entropy_from_logits
 
 
@@ -32,20 +33,26 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
     """
     xp = get_array_module(X)
     L = n_layers(parameters)
+    cache = _hidden_forward(parameters, X, hidden, dropout, None)
+    ZL = xp.matmul(parameters[f"W{L}"], cache[-1])
+    ZL += parameters[f"b{L}"]
+    return output(ZL), ZL, (cache if keep_cache else None)
+
+
+def _hidden_forward(parameters: dict, X, hidden: Activation, dropout, space) -> list:
+    """[A0, ..., A_{L-1}]: the hidden layers on X, into ``space.A`` when given."""
+    xp = get_array_module(X)
     A = X
-    cache = [X] if keep_cache else None
-    for l in range(1, L):
+    cache = [X]
+    for l in range(1, n_layers(parameters)):
         # Z = W A_prev, then A = g(Z + b) in place: one fused kernel on CUDA.
-        Z = xp.matmul(parameters[f"W{l}"], A)
+        Z = xp.matmul(parameters[f"W{l}"], A, out=None if space is None else space.A[l])
         if dropout is None:
             A = hidden.forward_bias_(Z, parameters[f"b{l}"])
         else:
             A = hidden.forward_bias_dropout_(Z, parameters[f"b{l}"], dropout.layer(l))
-        if keep_cache:
-            cache.append(A)
-    ZL = xp.matmul(parameters[f"W{L}"], A)
-    ZL += parameters[f"b{L}"]
-    return output(ZL), ZL, cache
+        cache.append(A)
+    return cache
 
 
 def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=None,
@@ -63,7 +70,6 @@ def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=N
     give zero gradients).
     """
     xp = get_array_module(AL)
-    L = n_layers(parameters)
     m = AL.shape[1]
     dZ = AL - Y
     if weights is None:
@@ -72,21 +78,73 @@ def backward(parameters: dict, cache: list, AL, Y, hidden: Activation, dropout=N
         dZ *= weights
         if weight_sum > 0:
             dZ *= dZ.dtype.type(1.0 / weight_sum)
+    L = n_layers(parameters)
     grads = {}
     for l in range(L, 0, -1):
+        grads[f"dW{l}"] = xp.empty_like(parameters[f"W{l}"])
+        grads[f"db{l}"] = xp.empty_like(parameters[f"b{l}"])
+    _backward_from(parameters, cache, dZ, hidden, dropout, grads, None)
+    return grads
+
+
+def _backward_from(parameters: dict, cache: list, dZ, hidden: Activation, dropout,
+                   grads: dict, space) -> None:
+    """dW[l], db[l] for l = L .. 1 from dZ[L], written into ``grads``' arrays; the dA
+    and dZ of the hidden layers into ``space.dA`` when given."""
+    xp = get_array_module(dZ)
+    for l in range(n_layers(parameters), 0, -1):
         A_prev = cache[l - 1]
-        grads[f"dW{l}"] = xp.matmul(dZ, A_prev.T)
-        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+        xp.matmul(dZ, A_prev.T, out=grads[f"dW{l}"])
+        row_sum(dZ, out=grads[f"db{l}"])
         if l > 1:
             W = parameters[f"W{l}"]
-            # With one output unit W^T dZ is an outer product: broadcasting gives
-            # the same numbers, where BLAS would run a K = 1 GEMM far below its rate.
-            dA_prev = W.T * dZ if W.shape[0] == 1 else xp.matmul(W.T, dZ)
-            if dropout is None:
-                dZ = hidden.backward_(dA_prev, A_prev)
+            out = xp.empty_like(A_prev) if space is None else space.dA[l - 1]
+            layer = None if dropout is None else dropout.layer(l - 1)
+            if W.shape[0] == 1:
+                # One output unit: W^T dZ is an outer product, made in the derivative's
+                # pass (a K = 1 GEMM would run far below its rate).
+                dZ = hidden.backward_outer_(W.T, dZ, A_prev, out, layer)
             else:
-                dZ = hidden.backward_dropout_(dA_prev, A_prev, dropout.layer(l - 1))
-    return grads
+                dA_prev = xp.matmul(W.T, dZ, out=out)
+                if layer is None:
+                    dZ = hidden.backward_(dA_prev, A_prev)
+                else:
+                    dZ = hidden.backward_dropout_(dA_prev, A_prev, layer)
+
+
+def train_gradients(parameters: dict, X, T, hidden: Activation, output, grads: dict,
+                    space, dropout=None, weights=None, weight_sum=None):
+    """Forward and backward of one training step, writing every array into buffers.
+
+    X : (n_x, m); T : (n_L, m) targets; ``grads``: the arrays to write dW[l],
+    db[l] into (views of the flat gradient buffer); ``space``: a
+    :class:`dlgpu.buffers.Workspace` for m examples.  The output head's
+    ``gradient_`` adds b[L] and makes dZ[L] in one pass.  Returns ZL : (n_L, m)
+    (b[L] included), a view of the workspace, for the cost.
+    """
+    xp = get_array_module(X)
+    L = n_layers(parameters)
+    cache = _hidden_forward(parameters, X, hidden, dropout, space)
+    ZL = xp.matmul(parameters[f"W{L}"], cache[-1], out=space.ZL)
+    dZ = output.gradient_(ZL, parameters[f"b{L}"], T, space.dZL, weights, weight_sum)
+    _backward_from(parameters, cache, dZ, hidden, dropout, grads, space)
+    return ZL
+
+
+_ROW_SUM = ReductionSpec(name="dlgpu_row_sum", in_params="T x", out_params="T y",
+                         map_expr="x", reduce_expr="a + b", post_map_expr="y = a",
+                         identity="0")
+
+
+def row_sum(dZ, out):
+    """db = sum over the m columns of dZ : (n, m), written into ``out`` : (n, 1).
+
+    On CUDA CuPy's own reduction (one kernel; ``sum`` would go through CUB,
+    with a workspace allocation).
+    """
+    if is_device_array(dZ):
+        return get_reduction_kernel(_ROW_SUM)(dZ, axis=1, keepdims=True, out=out)
+    return dZ.sum(axis=1, keepdims=True, out=out)
 
 
 def cost(ZL, Y):
@@ -94,15 +152,22 @@ def cost(ZL, Y):
     return binary_cross_entropy_from_logits(ZL, Y)
 
 
-def update_parameters_(parameters: dict, grads: dict, learning_rate: float) -> None:
-    """Gradient descent in place: W[l] -= alpha dW[l], b[l] -= alpha db[l].
+_SUM_SQUARES = ReductionSpec(name="dlgpu_sum_squares", in_params="T x", out_params="T y",
+                             map_expr="x * x", reduce_expr="a + b", post_map_expr="y = a",
+                             identity="0")
+_ADD_SCALED = KernelSpec(name="dlgpu_add_scaled", in_params="T w, T s", out_params="T g",
+                         operation="g = g + w * s;", preamble="", scalars=("s",))
 
-    The gradients are scaled in place, so ``grads`` is consumed.
-    """
-    for key, value in parameters.items():
-        step = grads["d" + key]
-        step *= step.dtype.type(learning_rate)
-        value -= step
+
+def sum_of_squares(W, out=None):
+    """||W||_F^2, a 0-d array of W's kind (on CUDA one reduction, into ``out`` if given)."""
+    if is_device_array(W):
+        return get_reduction_kernel(_SUM_SQUARES)(W, out=out)
+    total = (W * W).sum()
+    if out is None:
+        return total
+    out[...] = total
+    return out
 
 
 def l2_penalty(parameters: dict, l2: float, m: float):
@@ -112,14 +177,19 @@ def l2_penalty(parameters: dict, l2: float, m: float):
     total = None
     for key, W in parameters.items():
         if key.startswith("W"):
-            norm = (W * W).sum()
+            norm = sum_of_squares(W)
             total = norm if total is None else total + norm
     return total * total.dtype.type(l2 / (2.0 * m))
 
 
-def add_l2_(grads: dict, parameters: dict, scale: float) -> None:
-    """dW[l] += scale W[l] in place (scale: lambda/m); the biases are not penalized."""
-    for key, W in parameters.items():
-        if key.startswith("W"):
-            dW = grads["d" + key]
-            dW += W * dW.dtype.type(scale)
+def add_l2_(dW, W, scale: float) -> None:
+    """dW += scale W in place (scale: lambda/m): the L2 term's gradient.
+
+    dW, W : the same shape (one weight, or the weights' part of the flat
+    buffers: one kernel for all of them on CUDA); the biases are not penalized.
+    """
+    scale = dW.dtype.type(scale)
+    if is_device_array(dW):
+        get_kernel(_ADD_SCALED)(W, scale, dW)
+    else:
+        dW += W * scale

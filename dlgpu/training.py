@@ -24,9 +24,10 @@ import traceback
 
 import numpy as np
 
-from . import backend, propagation, schedules
+from . import backend, losses, propagation, schedules
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
+from .buffers import flat_parameters, workspace
 from .callbacks import StopOnNaN
 from .dropout import StepDropout
 from .errors import DeviceMemoryError, DivergenceError
@@ -279,41 +280,51 @@ def _schedule(model, start_epoch: int, run: int):
         cycle_start=start_epoch, cycle_epochs=run)
 
 
-def _forward(model, X, dropout=None):
-    return propagation.forward(model.parameters_, X, model.hidden, model.output,
-                               dropout=dropout)
-
-
 def _ranks(sync) -> int:
     return 1 if sync is None else sync.size
 
 
-def _penalty(model, n, sync):
+def _penalty(model, n, sync, out=None):
     """The L2 term of this rank's cost over its n examples (with sample weights,
-    n is their sum), on the device.
+    n is their sum), on the device; with ``out``, the squared norm alone
+    (one reduction into ``out``, scaled later).
 
     Every rank adds lambda/(2 R n) ||W||^2 (R ranks): weighted by n and summed
     over the ranks, as the records' means are, that is the global batch's
     lambda/(2 m) ||W||^2 without knowing m on the host.
     """
-    return propagation.l2_penalty(model.parameters_, model.l2, _ranks(sync) * n)
+    flat = flat_parameters(model)
+    norm = propagation.sum_of_squares(flat.layout.weights(flat.flat), out=out)
+    if out is not None:
+        return out
+    return norm * norm.dtype.type(model.l2 / (2.0 * _ranks(sync) * n))
 
 
-def _descend(model, AL, cache, T, sync, learning_rate, dropout=None, weights=None,
-             n=None) -> None:
-    n = AL.shape[1] if n is None else n  # with weights, their sum
-    grads = propagation.backward(model.parameters_, cache, AL, T, model.hidden, dropout,
-                                 weights, n)
+def gradients(model, X, T, dropout=None, weights=None, n=None):
+    """Forward and backward into the model's buffers; returns (ZL, the flat parameters)."""
+    flat = flat_parameters(model)
+    space = workspace(model, X.shape[1], backend.get_array_module(X))
+    ZL = propagation.train_gradients(model.parameters_, X, T, model.hidden, model.output,
+                                     flat.grad_views, space, dropout, weights,
+                                     None if weights is None else n)
+    return ZL, flat
+
+
+def update(model, flat, sync, learning_rate, n) -> None:
+    """L2, the all-reduce and the optimizer's update, from the flat gradients."""
+    grads = flat.grads.flat
     if model.l2 and n > 0:
         # lambda/(R n) W on each rank's mean gradient: the all-reduce's weighted
         # mean makes it (lambda/m) W of the global batch, as _penalty does.
-        propagation.add_l2_(grads, model.parameters_, model.l2 / (_ranks(sync) * n))
+        layout = flat.layout
+        propagation.add_l2_(layout.weights(grads), layout.weights(flat.flat),
+                            model.l2 / (_ranks(sync) * n))
     if sync is not None:
         grads = sync.gradients(grads, n)  # distributed: the one all-reduce of the step
     optimizer = model.__dict__.get("optimizer_")
     if optimizer is None:  # parameters set by hand, or read from an older file
         optimizer = model.optimizer_ = model._new_optimizer()
-    optimizer.step_(model.parameters_, grads, learning_rate)
+    optimizer.step_(flat, grads, learning_rate)
 
 
 def step(model, X, T, sync=None, learning_rate=None, dropout=None, weights=None, n=None):
@@ -324,13 +335,19 @@ def step(model, X, T, sync=None, learning_rate=None, dropout=None, weights=None,
     None leaves them this process's; ``learning_rate`` (default the model's)
     is the step's rate; ``dropout``, a :class:`~dlgpu.dropout.StepDropout`,
     drops hidden units; ``weights`` (1, m) and ``n``, their sum, make the
-    step's gradients weighted means.  Returns ZL : (n_L, m) from before the step.
-    The training loop's step; the benchmarks time it.
+    step's gradients weighted means.  Returns ZL : (n_L, m) from before the
+    step, a view of the model's workspace (overwritten by the next step on
+    m examples).  The training loop's step; the benchmarks time it.
+
+    Every array is written into buffers made on the first step (flat
+    parameters, gradients and optimizer state; a workspace per batch width,
+    :mod:`dlgpu.buffers`), so later steps allocate nothing and, on CUDA,
+    issue the kernels listed in docs/backends.md.
     """
-    AL, ZL, cache = _forward(model, X, dropout)
-    _descend(model, AL, cache, T, sync,
-             model.learning_rate if learning_rate is None else learning_rate, dropout,
-             weights, n)
+    n = X.shape[1] if n is None else n
+    ZL, flat = gradients(model, X, T, dropout, weights, n)
+    update(model, flat, sync, model.learning_rate if learning_rate is None else learning_rate,
+            n)
     return ZL
 
 
@@ -365,13 +382,13 @@ def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None,
             step(model, X, T, sync, learning_rate, masks, weights, n)
         else:
             # Recorded before the update: callbacks see the parameters that gave the cost.
-            AL, ZL, cache = _forward(model, X, masks)
+            ZL, flat = gradients(model, X, T, masks, weights, n)
             cost = model.output.cost(ZL, T, weights, n)
             if model.l2 and n > 0:
                 cost = cost + _penalty(model, n, sync)
             if recorder(i, i, cost, n, learning_rate):
                 return i - start
-            _descend(model, AL, cache, T, sync, learning_rate, masks, weights, n)
+            update(model, flat, sync, learning_rate, n)
         recorder.count(X.shape[1])
     return model.num_iterations
 
@@ -391,6 +408,11 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
     source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
     steps, epoch = 0, model.epochs_trained_
     first_step = model.n_iter_  # dropout's step counter goes on over a warm start
+    steps_per_epoch = sync.steps_per_epoch(batch_size)
+    costs = xp.zeros(steps_per_epoch, dtype=model.dtype)
+    norms = xp.zeros(steps_per_epoch, dtype=model.dtype) if model.l2 else None
+    # lambda/(2 R n) ||W||^2 * n: each batch's penalty total, whatever its n
+    l2 = model.l2 / (2.0 * _ranks(sync))
     while steps < total_steps:
         # Distributed: this rank's part of each global batch, shuffled per rank
         # and epoch, from (seed, rank, epoch): nothing to keep for a warm start.
@@ -399,7 +421,11 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         epoch += 1
         model.epochs_trained_ = epoch
         plan = sync.epoch_plan(rng)[:total_steps - steps]
-        total = xp.zeros((), dtype=model.dtype)
+        # Each batch's loss total (and squared weight norm, for L2) in its own slot,
+        # one reduction a step; summed once, at the record.
+        costs.fill(0)
+        if norms is not None:
+            norms.fill(0)
         seen = seen_weight = 0
         # Each batch's weight sum, on the host: no read-back from the device.
         sums = [float(sample_weight[0, c].sum()) for c in plan] if weighted else None
@@ -412,12 +438,13 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
                 nw = sums[k]
                 Yb, weights = Yb[:-1], Yb[-1:]
             T = model.output.targets(Yb, model.dtype)
-            if model.l2 and nw > 0:  # of the parameters before the step, as its cost
-                total += _penalty(model, nw, sync) * T.dtype.type(nw)
+            if norms is not None and nw > 0:  # of the parameters before the step, as its cost
+                _penalty(model, nw, sync, out=norms[k, ...])
             masks = None if dropout is None else dropout.at(
                 first_step + steps, columns[:, seen:seen + n])  # batches come in plan order
             ZL = step(model, Xb, T, sync, learning_rate, masks, weights, nw)
-            total += model.output.cost(ZL, T, weights, nw) * T.dtype.type(nw)
+            # costs[k, ...] is a 0-d view (costs[k] would be a NumPy scalar, a copy)
+            losses.loss_total(model.output.loss, ZL, T, weights, out=costs[k, ...])
             seen += n
             seen_weight += nw
             steps += 1
@@ -425,11 +452,20 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
             # A long epoch is checked every COST_EVERY steps (one read-back), so
             # a divergence is reported near where it happened.
             if (steps % COST_EVERY == 0 and seen < m
-                    and not math.isfinite(sync.total(total))):
-                recorder(recorder.start_steps + steps, epoch, total, seen_weight,
-                         learning_rate)  # StopOnNaN raises, or asks to stop
+                    and not math.isfinite(sync.total(_epoch_total(costs, norms, l2)))):
+                recorder(recorder.start_steps + steps, epoch, _epoch_total(costs, norms, l2),
+                         seen_weight, learning_rate)  # StopOnNaN raises, or asks to stop
                 return steps
+        total = _epoch_total(costs, norms, l2)
         mean = total / total.dtype.type(seen_weight) if seen_weight > 0 else total
         if recorder(recorder.start_steps + steps, epoch, mean, seen_weight, learning_rate):
             break
     return steps
+
+
+def _epoch_total(costs, norms, l2: float):
+    """The batches' loss totals plus their L2 terms so far, a 0-d array."""
+    total = costs.sum()
+    if norms is not None:
+        total = total + norms.sum() * norms.dtype.type(l2)
+    return total

@@ -16,6 +16,7 @@ import pytest
 
 import dlgpu
 from dlgpu import DeepNN, load_model, schedules
+from dlgpu.buffers import FlatArrays
 from dlgpu.optimizers import OPTIMIZERS, all_cuda_sources, make_optimizer
 
 SHAPES = {"W1": (4, 3), "b1": (4, 1), "W2": (1, 4), "b2": (1, 1)}
@@ -33,12 +34,15 @@ def _problem(steps: int, seed: int = 0):
 
 def _run(name, parameters, grads, rates, xp=np, dtype="float64", **hyper):
     optimizer = make_optimizer(name, **{**HYPER, **hyper})
-    params = {k: xp.asarray(v.astype(dtype)) for k, v in parameters.items()}
-    optimizer.init_state(params)
+    flat = FlatArrays.packing({k: xp.asarray(v.astype(dtype)) for k, v in parameters.items()},
+                              xp, dtype)
+    optimizer.init_state(flat.views)
     for g, lr in zip(grads, rates):
-        optimizer.step_(params, {k: xp.asarray(v.astype(dtype)) for k, v in g.items()}, lr)
+        step = FlatArrays.packing({k: xp.asarray(g["d" + k].astype(dtype)) for k in parameters},
+                                  xp, dtype)
+        optimizer.step_(flat, step.flat, lr)
     assert optimizer.t == len(grads)
-    return {k: dlgpu.to_numpy(v) for k, v in params.items()}, optimizer
+    return {k: dlgpu.to_numpy(v) for k, v in flat.views.items()}, optimizer
 
 
 # -- the kernels against their NumPy references ----------------------------------

@@ -132,6 +132,25 @@ class Activation:
             return dA
         return self.backward_cpu(dA, A)
 
+    def backward_outer_(self, wt, dZ, A, out, dropout=None):
+        """Fused ``out <- (wt dZ) * g'(Z)`` (masked and scaled as the forward pass
+        was, with ``dropout``): dZ[l] from the next layer's dZ[l+1] : (1, m) when
+        W[l+1] is a single row, ``wt`` = W[l+1]^T : (n_l, 1).  A : (n_l, m), the
+        layer's (dropped) output; ``out`` : (n_l, m).  Returns ``out``."""
+        if is_device_array(A):
+            if dropout is None:
+                _kernel(type(self), "backward_outer")(wt, dZ, A, *self.param_values(), out)
+            else:
+                _kernel(type(self), "backward_outer_dropout")(
+                    wt, dZ, A, dropout.columns, *self.param_values(), dropout.key,
+                    dropout.threshold, dropout.n_columns, dropout.keep_prob_as(A.dtype),
+                    dropout.scale(A.dtype), out)
+            return out
+        np.multiply(wt, dZ, out=out)
+        if dropout is None:
+            return self.backward_cpu(out, A)
+        return self.backward_dropout_(out, A, dropout)
+
     def derivative(self, A):
         """Return ``g'(Z)`` computed from ``A = g(Z)``, as a new array."""
         return self.backward_(get_array_module(A).ones_like(A), A)

@@ -1,6 +1,6 @@
 """CuPy elementwise kernels for the activations, built lazily and cached.
 
-Five kernels per activation, each type-generic in ``T`` (float32, float64):
+Seven kernels per activation, each type-generic in ``T`` (float32, float64):
 
 ``forward_bias``  ``A <- g(A + b)``   in place on the GEMM output ``W A_prev``;
                   b (n_l, 1) broadcasts over the m columns.
@@ -14,6 +14,11 @@ Five kernels per activation, each type-generic in ``T`` (float32, float64):
                   dropped output ``ad = g(Z) * D / keep_prob``: the same mask
                   drawn again from the same counters (no mask array is kept),
                   and ``g'`` taken from ``a = ad * keep_prob``.
+``backward_outer``  ``dz = (w^T dZ[L]) * g'(a)`` where W[L] is one row (1, n_l):
+                  the outer product of ``wt`` (n_l, 1) and dZ[L] (1, m) made
+                  in the same pass as the derivative (a K = 1 GEMM would run
+                  far below its rate and need a pass of its own).
+``backward_outer_dropout``  the same, masked and scaled as ``backward_dropout``.
 
 The kernel text is held in :class:`KernelSpec` so that the exact operation
 and preamble handed to CuPy can also be compiled with NVRTC where no GPU is
@@ -49,10 +54,17 @@ _KERNELS = {
         "bwd_drop", "T ad, I col", "T dz",
         f"const T a = ad * keep_prob; dz = dz * ({_KEEP} ? scale : T(0)); dz = BACKWARD;",
         (*_DROPOUT_SCALARS, "T keep_prob", "T scale")),
+    "backward_outer": ("bwd_outer", "T wt, T dzl, T a", "T dz",
+                       "dz = wt * dzl; dz = BACKWARD;", ()),
+    "backward_outer_dropout": (
+        "bwd_outer_drop", "T wt, T dzl, T ad, I col", "T dz",
+        f"dz = wt * dzl; const T a = ad * keep_prob; dz = dz * ({_KEEP} ? scale : T(0)); "
+        "dz = BACKWARD;",
+        (*_DROPOUT_SCALARS, "T keep_prob", "T scale")),
 }
 KINDS = tuple(_KERNELS)
 #: the kinds that draw a dropout mask
-DROPOUT_KINDS = ("forward_bias_dropout", "backward_dropout")
+DROPOUT_KINDS = ("forward_bias_dropout", "backward_dropout", "backward_outer_dropout")
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,43 @@ def get_kernel(spec: KernelSpec):
     return kernel
 
 
+@dataclass(frozen=True)
+class ReductionSpec:
+    """The arguments of one ``cupy.ReductionKernel``: ``map_expr`` of the inputs
+    (of ``reduce_type``) combined by ``a + b``-style ``reduce_expr`` from
+    ``identity``, the result written by ``post_map_expr``."""
+
+    name: str
+    in_params: str
+    out_params: str
+    map_expr: str
+    reduce_expr: str
+    post_map_expr: str
+    identity: str
+    reduce_type: str = "T"
+    preamble: str = ""
+
+
+def get_reduction_kernel(spec: ReductionSpec):
+    """The ``cupy.ReductionKernel`` described by ``spec``, built once and cached.
+
+    CuPy's own reduction: one kernel launch, no CUB workspace, and with
+    ``out=`` no allocation (cupy/_core/_reduction.pyx).
+    """
+    kernel = _cache.get(spec)
+    if kernel is None:
+        import cupy
+        kernel = cupy.ReductionKernel(
+            spec.in_params, spec.out_params, spec.map_expr, spec.reduce_expr,
+            spec.post_map_expr, spec.identity, name=spec.name,
+            reduce_type=spec.reduce_type, preamble=spec.preamble)
+        _cache[spec] = kernel
+    return kernel
+
+
 _CTYPES = {"float32": "float", "float64": "double"}
+#: fixed-type parameters (``int64 n``) as CuPy names them, and their C types
+_FIXED = {"int64": "long long", "int32": "int", "float32": "float", "float64": "double"}
 
 
 def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
@@ -125,6 +173,7 @@ def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
     args, binds = [], []
     for param in spec.in_params.split(","):
         ctype, pname = param.split()
+        ctype = _FIXED.get(ctype, ctype)
         if pname in spec.scalars:
             args.append(f"const {ctype} {pname}")
         else:

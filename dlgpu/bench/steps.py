@@ -74,16 +74,15 @@ def _model_and_data(problem: Problem, device: str):
 
 def dlgpu_step(problem: Problem, device: str) -> Step:
     """dlgpu's own step, on the active backend (which must be ``device``'s)."""
-    from .. import propagation
+    from .. import training
 
     model, X, Y = _model_and_data(problem, device)
     parameters = model.parameters_
+    T = model.output.targets(Y, model.dtype)
 
     def run() -> None:
         with model._precision():  # as fit: the model's matmul_precision, not CUPY_TF32
-            AL, _, cache = propagation.forward(parameters, X, model.hidden, model.output)
-            grads = propagation.backward(parameters, cache, AL, Y, model.hidden)
-            propagation.update_parameters_(parameters, grads, problem.learning_rate)
+            training.step(model, X, T, learning_rate=problem.learning_rate)
 
     return Step(run, synchronizer(device), lambda: backend.map_arrays(parameters, backend.to_numpy),
                 problem.dtype)

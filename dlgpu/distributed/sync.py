@@ -1,10 +1,11 @@
 """The training loop's side of data parallelism: one all-reduce per step.
 
 :class:`GradientSync` is what ``dlgpu.training.train`` receives as ``sync``,
-for one process as for many.  With several ranks it packs the gradients
-``propagation.backward`` returns into one flat buffer, sums it over the
-ranks, and hands back views of the buffer, so the update reads the global
-gradients without another copy.  With one rank (a
+for one process as for many.  With several ranks it scales the step's flat
+gradient buffer (:mod:`dlgpu.buffers`) into its own, which has room for
+one flag per rank and the example count, sums that over the ranks in one
+all-reduce, and hands back the global gradients, of the same layout.
+With one rank (a
 :class:`~dlgpu.distributed.comm.LocalCommunicator`) every figure is already
 global: the gradients pass through untouched, no buffer is allocated, and
 the batches are the chunked shuffle of :func:`dlgpu.batching.epoch_plan`.
@@ -42,52 +43,42 @@ class GradientSync:
             return
         first = next(iter(parameters.values()))
         xp = backend.get_array_module(first)
-        self.keys = ["d" + key for key in parameters]
-        self.shapes = [value.shape for value in parameters.values()]
-        sizes = [value.size for value in parameters.values()]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        end = sum(value.size for value in parameters.values())
         # The gradients, then one flag per rank (1 where that rank's gradients were not
         # finite), and, last, this rank's example count (summed: the global count;
         # exact in float32 up to 2^24 examples a step).
-        end = self.offsets[-1]
         self.flat = xp.empty(end + self.size + 1, dtype=first.dtype)
         self.grads = self.flat[:end]
         self.flags = self.flat[end:end + self.size]
-        self.views = {key: self.flat[start:stop].reshape(shape)
-                      for key, shape, start, stop in zip(self.keys, self.shapes,
-                                                         self.offsets, self.offsets[1:])}
         # The flags of the first step where any rank's gradients were not finite
         # (zeros until then): kept on the device, read only to name the ranks
         # in a divergence error.
         self.first_bad = xp.zeros(self.size, dtype=first.dtype)
 
     # -- parameters and gradients ------------------------------------------------
-    def broadcast_parameters_(self, parameters: dict) -> None:
-        """Every rank takes rank 0's parameters (one broadcast of one flat buffer)."""
+    def broadcast_parameters_(self, parameters) -> None:
+        """Every rank takes rank 0's parameters: one broadcast of the flat buffer
+        (:func:`dlgpu.buffers.flat_parameters`)."""
         if self.size == 1:
             return
-        for key, grad_key in zip(parameters, self.keys):
-            self.views[grad_key][...] = parameters[key]
-        self.comm.bcast_(self.flat)
-        for key, grad_key in zip(parameters, self.keys):
-            parameters[key][...] = self.views[grad_key]
+        self.comm.bcast_(parameters.flat)
 
-    def gradients(self, grads: dict, n_local: float) -> dict:
+    def gradients(self, grads, n_local: float):
         """The gradients of the union of this step's batches, from this rank's.
 
-        ``grads`` are means over this rank's ``n_local`` examples (with sample
-        weights: weighted means, and ``n_local`` the local sum of the weights,
-        so the result is the weighted mean over all ranks); each is
-        scaled to a sum as it is packed, the sums and counts are all-reduced,
-        and the result divided by the global count.  Returns views of the
-        flat buffer (valid until the next call).  One rank: ``grads`` as they are.
+        ``grads``: this rank's flat gradient buffer, means over its ``n_local``
+        examples (with sample weights: weighted means, and ``n_local`` the
+        local sum of the weights, so the result is the weighted mean over all
+        ranks); scaled to a sum as it is copied, the sums and counts are
+        all-reduced, and the result divided by the global count.  Returns a
+        flat buffer of the same layout (valid until the next call).  One
+        rank: ``grads`` as it is.
         """
         if self.size == 1:
             return grads
         n = self.flat.dtype.type(n_local)
         xp = backend.get_array_module(self.flat)
-        for key in self.keys:
-            xp.multiply(grads[key], n, out=self.views[key])
+        xp.multiply(grads, n, out=self.grads)
         self.flags.fill(0)
         # On the device, like everything here: no synchronization.
         self.flags[self.rank:self.rank + 1] = ~xp.isfinite(self.grads).all()
@@ -96,7 +87,7 @@ class GradientSync:
         total = self.flat[-1:]  # stays on the device: no synchronization here
         self.grads /= total
         xp.copyto(self.first_bad, self.flags, where=~self.first_bad.any())
-        return self.views
+        return self.grads
 
     def divergent_ranks(self) -> list[int]:
         """The ranks whose gradients were not finite at the first step where any were

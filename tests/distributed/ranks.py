@@ -127,19 +127,20 @@ def bad_shape(comm, out):
 
 
 def _break_rank_1_at_step(comm, step, action):
-    """Replace ``propagation.backward`` on rank 1 by one that does ``action`` at ``step``."""
+    """Make rank 1's step ``step`` do ``action`` to its gradients (a dict of views of the
+    flat gradient buffer, changed in place) after ``propagation.train_gradients``."""
     if comm.rank != 1:
         return
-    real, calls = propagation.backward, [0]
+    real, calls = propagation.train_gradients, [0]
 
-    def backward(*args):
+    def train_gradients(*args, **kwargs):
         calls[0] += 1
-        grads = real(*args)
+        ZL = real(*args, **kwargs)
         if calls[0] == step:
-            grads = action(grads)
-        return grads
+            action(args[6])  # grads
+        return ZL
 
-    propagation.backward = backward
+    propagation.train_gradients = train_gradients
 
 
 def _fit_with_checkpoints(comm, out):

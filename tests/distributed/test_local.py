@@ -7,6 +7,7 @@ import pytest
 
 import dlgpu
 from dlgpu import distributed
+from dlgpu.buffers import FlatArrays
 from dlgpu.distributed.faults import agree
 from dlgpu.distributed.shard import shard_columns
 
@@ -127,10 +128,11 @@ def test_gradients_are_weighted_by_example_counts():
     parameters = {"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}
     sync = distributed.GradientSync(TwoRanks(), parameters, m_local=5)
     assert sync.m == 10
-    grads = {"dW1": np.full((2, 3), 0.5), "db1": np.full((2, 1), -1.0)}
-    synced = sync.gradients(grads, 5)
-    np.testing.assert_array_equal(synced["dW1"], grads["dW1"])  # the mean of two equal means
-    np.testing.assert_array_equal(synced["db1"], grads["db1"])
+    grads = FlatArrays.packing({"W1": np.full((2, 3), 0.5), "b1": np.full((2, 1), -1.0)},
+                               np, np.float64)
+    synced = sync.gradients(grads.flat, 5)
+    np.testing.assert_array_equal(synced, grads.flat)  # the mean of two equal means
+    assert synced is not grads.flat  # the sync's own buffer, of the same layout
     assert sync.means([0.25, 1.0], 5) == [0.25, 1.0]
 
 
@@ -141,14 +143,18 @@ def test_the_sync_remembers_which_rank_first_had_non_finite_gradients(xp_name):
     xp = dlgpu.backend.get_backend_module()
     parameters = {"W1": xp.asarray(np.ones((2, 3))), "b1": xp.asarray(np.ones((2, 1)))}
     sync = distributed.GradientSync(TwoRanks(), parameters, m_local=5)
-    good = {"dW1": xp.asarray(np.full((2, 3), 0.5)), "db1": xp.asarray(np.full((2, 1), -1.0))}
-    sync.gradients(good, 5)
+    def flat(db):
+        return FlatArrays.packing({"W1": xp.asarray(np.full((2, 3), 0.5)),
+                                   "b1": xp.asarray(np.full((2, 1), db))}, xp, np.float64)
+    good = flat(-1.0)
+    sync.gradients(good.flat, 5)
     assert sync.divergent_ranks() == []
-    bad = {"dW1": good["dW1"], "db1": xp.asarray(np.full((2, 1), np.nan))}
-    synced = sync.gradients(bad, 5)
-    assert float(synced["dW1"][0, 0]) == 0.5  # the flags and the count are not gradients
+    bad = flat(np.nan)
+    synced = sync.gradients(bad.flat, 5)
+    assert synced.shape == (8,)  # the flags and the count are not gradients
+    assert float(bad.layout.views(synced)["W1"][0, 0]) == 0.5
     assert sync.divergent_ranks() == [0]
-    sync.gradients(good, 5)
+    sync.gradients(good.flat, 5)
     assert sync.divergent_ranks() == [0]  # the first bad step's, kept
     error = dlgpu.errors.DivergenceError("training diverged: the cost is nan.", 3, float("nan"))
     sync.name_ranks(error)
@@ -205,10 +211,11 @@ def test_one_process_adds_nothing_to_a_step():
             calls.append("bcast_")
             return buffer
 
-    parameters = {"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}
-    sync = distributed.GradientSync(Counting(), parameters, m_local=5)
+    parameters = FlatArrays.packing({"W1": np.ones((2, 3)), "b1": np.ones((2, 1))}, np,
+                                    np.float64)
+    sync = distributed.GradientSync(Counting(), parameters.views, m_local=5)
     sync.broadcast_parameters_(parameters)
-    grads = {"dW1": np.full((2, 3), 0.5), "db1": np.full((2, 1), -1.0)}
+    grads = np.full(8, 0.5)
     assert sync.gradients(grads, 5) is grads
     assert sync.means([0.1], 5) == [0.1] and sync.total(0.3) == 0.3
     assert calls == [] and not hasattr(sync, "flat")

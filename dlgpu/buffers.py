@@ -1,0 +1,162 @@
+"""The training step's memory: flat buffers and a workspace per batch width.
+
+**Flat buffers.**  A model's parameters W[1], ..., W[L], b[1], ..., b[L] lie
+in one contiguous 1-d buffer, the weights first, then the biases
+(:class:`FlatLayout`); ``model.parameters_`` holds views of it, shaped
+W[l] : (n_l, n_{l-1}), b[l] : (n_l, 1).  The gradients dW[l], db[l] and each
+optimizer state (v, s) have the same layout.  So the whole update, any
+optimizer with its weight decay, is one kernel over one buffer, the L2 term
+one kernel over the weights' part, and a data-parallel all-reduce one call.
+The weights-first order is what lets the update tell a weight (decayed) from
+a bias (not) by its index alone.
+
+**Workspace.**  The activations A[l] : (n_l, m), the output's Z[L] and dZ[L]
+: (n_L, m) and two scratch buffers for dA/dZ are allocated once per batch
+width m (:class:`Workspace`) and written by every step through ``out=``, so
+a steady-state step allocates nothing from the memory pool.
+
+Arrays are of the model's backend (``xp``) and dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import get_array_module
+
+
+class FlatLayout:
+    """Where each parameter lies in a flat buffer.
+
+    ``shapes``: key -> shape for W1, b1, W2, b2, ... (the order of
+    ``parameters_``).  ``n_weights``: the elements of W[1..L], which come
+    first; ``size``: all elements.
+    """
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]):
+        self.keys = list(shapes)
+        self.shapes = {key: tuple(int(n) for n in shape) for key, shape in shapes.items()}
+        order = [k for k in self.keys if k.startswith("W")] + [
+            k for k in self.keys if not k.startswith("W")]
+        self.offsets: dict[str, int] = {}
+        offset = 0
+        for key in order:
+            self.offsets[key] = offset
+            offset += int(np.prod(self.shapes[key]))
+        self.size = offset
+        self.n_weights = sum(int(np.prod(self.shapes[k])) for k in order if k.startswith("W"))
+
+    @classmethod
+    def of(cls, arrays: dict) -> FlatLayout:
+        return cls({key: value.shape for key, value in arrays.items()})
+
+    def fits(self, arrays: dict) -> bool:
+        return list(arrays) == self.keys and all(
+            tuple(arrays[k].shape) == self.shapes[k] for k in self.keys)
+
+    def views(self, flat) -> dict:
+        """key -> the view of ``flat`` holding that parameter, in ``keys`` order."""
+        views = {}
+        for key in self.keys:
+            start = self.offsets[key]
+            shape = self.shapes[key]
+            views[key] = flat[start:start + int(np.prod(shape))].reshape(shape)
+        return views
+
+    def weights(self, flat):
+        """The weights' part of ``flat`` (1-d, contiguous)."""
+        return flat[:self.n_weights]
+
+
+class FlatArrays:
+    """One flat buffer and its views by key, e.g. the parameters or one optimizer state."""
+
+    def __init__(self, layout: FlatLayout, flat):
+        self.layout, self.flat = layout, flat
+        self.views = layout.views(flat)
+
+    @classmethod
+    def zeros(cls, layout: FlatLayout, xp, dtype) -> FlatArrays:
+        return cls(layout, xp.zeros(layout.size, dtype=dtype))
+
+    @classmethod
+    def packing(cls, arrays: dict, xp, dtype) -> FlatArrays:
+        """A new flat buffer holding a copy of ``arrays`` (key -> array)."""
+        packed = cls(FlatLayout.of(arrays), xp.empty(FlatLayout.of(arrays).size, dtype=dtype))
+        for key, value in arrays.items():
+            packed.views[key][...] = value
+        return packed
+
+    def holds(self, arrays: dict) -> bool:
+        """Whether ``arrays`` are exactly this buffer's views (not copies, not replaced)."""
+        return list(arrays) == self.layout.keys and all(
+            arrays[key] is self.views[key] for key in self.layout.keys)
+
+
+def flat_parameters(model) -> FlatArrays:
+    """The model's parameters as one flat buffer, ``model.parameters_`` its views.
+
+    Packed on first use, and again whenever ``parameters_`` no longer holds
+    the buffer's views (parameters set by hand, restored by a callback,
+    read from a file, unpickled): the values are copied in and
+    ``parameters_`` gets the views, so user code that keeps the dict sees
+    the training.  Returns the :class:`FlatArrays`; its ``grads`` attribute
+    is the gradients' flat buffer of the same layout, ``grad_views`` its views
+    by gradient name (``dW1``, ``db1``, ...).
+    """
+    params = model.parameters_
+    flat = model.__dict__.get("_flat")
+    if flat is not None and flat.holds(params):
+        return flat
+    first = next(iter(params.values()))
+    xp = get_array_module(first)
+    flat = FlatArrays.packing(params, xp, first.dtype)
+    flat.grads = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=first.dtype))
+    flat.grad_views = {"d" + key: view for key, view in flat.grads.views.items()}
+    model.__dict__["_flat"] = flat
+    params.clear()
+    params.update(flat.views)  # the same dict object: references to it stay current
+    return flat
+
+
+class Workspace:
+    """The arrays of one training step on m examples, allocated once.
+
+    ``A[l]`` : (n_l, m) for the hidden layers l = 1 .. L-1 (A[0] is the
+    batch itself); ``ZL``, ``dZL`` : (n_L, m); ``dA[l]`` : (n_l, m) for
+    l = 1 .. L-2, views of two ping-pong scratch buffers (dA[l-1] is computed
+    from dZ[l], which must stay intact meanwhile).
+    """
+
+    def __init__(self, layer_dims, m: int, xp, dtype):
+        L = len(layer_dims) - 1
+        self.m = m
+        self.A = [None] + [xp.empty((layer_dims[l], m), dtype=dtype) for l in range(1, L)]
+        self.ZL = xp.empty((layer_dims[L], m), dtype=dtype)
+        self.dZL = xp.empty((layer_dims[L], m), dtype=dtype)
+        self.dA = [None] * L
+        # dA[l] for l = L-1 (when W[L] is not an outer product) down to 1: alternate buffers.
+        rows = [layer_dims[l] for l in range(1, L)]
+        if rows:
+            scratch = [xp.empty(max(rows) * m, dtype=dtype) for _ in range(2 if L > 2 else 1)]
+            for l in range(L - 1, 0, -1):
+                buffer = scratch[(L - 1 - l) % len(scratch)]
+                self.dA[l] = buffer[:layer_dims[l] * m].reshape(layer_dims[l], m)
+
+
+def workspace(model, m: int, xp) -> Workspace:
+    """The model's workspace for batches of m examples (made on first use).
+
+    A fit with mini-batches keeps at most two: the batch size and a last,
+    smaller batch.  Dropped when the layer sizes or dtype change.
+    """
+    key = (tuple(model.layer_dims), str(model.dtype), m, xp.__name__)
+    spaces = model.__dict__.setdefault("_workspaces", {})
+    space = spaces.get(key)
+    if space is None:
+        if len(spaces) >= 4:  # widths of an earlier fit
+            spaces.clear()
+        space = spaces[key] = Workspace(model.layer_dims, m, xp, model.dtype)
+    return space
+
+
