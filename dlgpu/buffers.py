@@ -123,7 +123,7 @@ class Workspace:
     """The arrays of one training step on m examples, allocated once.
 
     ``A[l]`` : (n_l, m) for the hidden layers l = 1 .. L-1 (A[0] is the
-    batch itself); ``ZL``, ``dZL`` : (n_L, m); ``dA[l]`` : (n_l, m) for
+    batch itself); ``ZL``, ``dZL`` : (n_L, m); ``row`` : (1, m); ``dA[l]`` : (n_l, m) for
     l = 1 .. L-2, views of two ping-pong scratch buffers (dA[l-1] is computed
     from dZ[l], which must stay intact meanwhile).
     """
@@ -134,6 +134,7 @@ class Workspace:
         self.A = [None] + [xp.empty((layer_dims[l], m), dtype=dtype) for l in range(1, L)]
         self.ZL = xp.empty((layer_dims[L], m), dtype=dtype)
         self.dZL = xp.empty((layer_dims[L], m), dtype=dtype)
+        self.row = xp.empty((1, m), dtype=dtype)  # a value per example (the costs' scratch)
         self.dA = [None] * L
         # dA[l] for l = L-1 (when W[L] is not an outer product) down to 1: alternate buffers.
         rows = [layer_dims[l] for l in range(1, L)]
@@ -160,3 +161,10 @@ def workspace(model, m: int, xp) -> Workspace:
     return space
 
 
+
+
+def release(model) -> None:
+    """Drop the model's step buffers but its parameters (after running out of memory:
+    the gradients and workspaces are made again by the next step)."""
+    model.__dict__.pop("_flat", None)
+    model.__dict__.pop("_workspaces", None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations.kernels import ReductionSpec, get_reduction_kernel
+from .activations.kernels import KernelSpec, ReductionSpec, get_kernel, get_reduction_kernel
 from .backend import get_array_module, is_device_array
 
 #: loss name -> the CUDA expression of one element's loss, of z (logit or
@@ -34,6 +34,29 @@ def _total_spec(loss: str, weighted: bool) -> ReductionSpec:
                          identity="0")
 
 
+_SUM = ReductionSpec(name="dlgpu_sum", in_params="T x", out_params="T total", map_expr="x",
+                     reduce_expr="a + b", post_map_expr="total = a", identity="0")
+
+
+def _categorical_columns_spec(weighted: bool) -> KernelSpec:
+    """Column i of Z : (C, m): loss_i = sum_k y_k (logsumexp(z) - z_k) (* w_i)."""
+    weight = ", T w" if weighted else ""
+    times_w = " * w" if weighted else ""
+    operation = f"""
+    const ptrdiff_t C = z.shape()[0], m = z.shape()[1];
+    T top = z[i];
+    for (ptrdiff_t k = 1; k < C; ++k) top = z[k * m + i] > top ? z[k * m + i] : top;
+    T sum = T(0);
+    for (ptrdiff_t k = 0; k < C; ++k) sum += exp(z[k * m + i] - top);
+    const T lse = top + log(sum);
+    T total = T(0);
+    for (ptrdiff_t k = 0; k < C; ++k) total += y[k * m + i] * (lse - z[k * m + i]);
+    loss = total{times_w};"""
+    return KernelSpec(name=f"dlgpu_categorical_columns{'_weighted' if weighted else ''}",
+                      in_params=f"raw T z, raw T y{weight}", out_params="T loss",
+                      operation=operation, preamble="", scalars=())
+
+
 def _loss_elements(loss: str, Z, Y):
     """NumPy: each element's loss, (k, m), a new array."""
     if loss == "binary_cross_entropy":
@@ -48,16 +71,24 @@ def _loss_elements(loss: str, Z, Y):
     return error
 
 
-def loss_total(loss: str, Z, Y, weights=None, out=None):
+def loss_total(loss: str, Z, Y, weights=None, out=None, scratch=None):
     """sum over examples i (and outputs) of w_i * loss(Z, Y), a 0-d array of Z's kind.
 
     ``loss``: ``"binary_cross_entropy"`` (Z the logits),
     ``"categorical_cross_entropy"`` (Z the logits, Y one-hot) or
     ``"half_squared_error"`` ((Z - Y)^2 / 2, Z the predictions).  Z, Y :
     (k, m); ``weights`` (1, m) or None (all 1); ``out``: a 0-d array to write
-    into (on CUDA, no allocation then).
+    into (on CUDA, no allocation then); ``scratch``: a (1, m) array the
+    categorical loss may use for its columns' losses.
     """
-    if loss == "categorical_cross_entropy":  # a column-wise log-sum-exp first
+    if loss == "categorical_cross_entropy" and is_device_array(Z):
+        # A thread per column (its log-sum-exp), then the sum of the columns' losses.
+        xp = get_array_module(Z)
+        columns = xp.empty((1, Z.shape[1]), Z.dtype) if scratch is None else scratch
+        args = (Z, Y) if weights is None else (Z, Y, weights)
+        get_kernel(_categorical_columns_spec(weights is not None))(*args, columns)
+        return get_reduction_kernel(_SUM)(columns, out=out)
+    if loss == "categorical_cross_entropy":
         total = _categorical_total(Z, Y, weights)
     elif is_device_array(Z):
         kernel = get_reduction_kernel(_total_spec(loss, weights is not None))

@@ -170,13 +170,23 @@ class SoftmaxOutput(_Classifier):
         return softmax(Z)
 
     def gradient_(self, Z, b, T, dZ, weights=None, weight_sum=None):
-        """Z += b in place and dZ = (softmax(Z) - T) / m (weighted: * w / sum w); returns dZ."""
+        """Z += b in place and dZ = (softmax(Z) - T) / m (weighted: * w / sum w); returns dZ.
+
+        On CUDA one kernel, a thread per column looping over the C classes
+        (the column's maximum, its sum of exponentials, then dZ).
+        """
+        scale = Z.dtype.type(_gradient_scale(Z.shape[1], weights, weight_sum))
+        if is_device_array(Z):
+            kernel = get_kernel(_softmax_head_spec(weights is not None))
+            args = (b, T) if weights is None else (b, T, weights)
+            kernel(*args, scale, Z, dZ, size=Z.shape[1])
+            return dZ
         Z += b
         dZ[...] = softmax(Z)
         dZ -= T
         if weights is not None:
             dZ *= weights
-        dZ *= Z.dtype.type(_gradient_scale(Z.shape[1], weights, weight_sum))
+        dZ *= scale
         return dZ
 
     def cost(self, Z, T, weights=None, weight_sum=None):
@@ -225,6 +235,32 @@ class SoftmaxOutput(_Classifier):
 
     def target_labels(self, T):
         return T.argmax(axis=0).reshape(1, -1).astype(np.int64)
+
+
+def _softmax_head_spec(weighted: bool) -> KernelSpec:
+    """Column i of Z : (C, m): z += b, then dz = (softmax(z) - y) (* w_i) * s."""
+    weight = ", raw T w" if weighted else ""
+    times_w = " * w[i]" if weighted else ""
+    operation = f"""
+    const ptrdiff_t C = z.shape()[0], m = z.shape()[1];
+    T top = z[i] + b[0];
+    for (ptrdiff_t k = 1; k < C; ++k) {{
+        const T v = z[k * m + i] + b[k];
+        top = v > top ? v : top;
+    }}
+    T sum = T(0);
+    for (ptrdiff_t k = 0; k < C; ++k) {{
+        const T v = z[k * m + i] + b[k];
+        z[k * m + i] = v;
+        sum += exp(v - top);
+    }}
+    for (ptrdiff_t k = 0; k < C; ++k) {{
+        const T a = exp(z[k * m + i] - top) / sum;
+        dz[k * m + i] = ((a - y[k * m + i]){times_w}) * s;
+    }}"""
+    return KernelSpec(name=f"dlgpu_softmax_head{'_weighted' if weighted else ''}",
+                      in_params=f"raw T b, raw T y{weight}, T s", out_params="raw T z, raw T dz",
+                      operation=operation, preamble="", scalars=("s",))
 
 
 class IdentityOutput(_ElementwiseHead):

@@ -24,7 +24,7 @@ import traceback
 
 import numpy as np
 
-from . import backend, losses, propagation, schedules
+from . import backend, buffers, losses, propagation, schedules
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
 from .batching import epoch_plan, make_batches
 from .buffers import flat_parameters, workspace
@@ -212,6 +212,7 @@ def train(model, X, Y, validation_data, callbacks, stream, sync, sample_weight=N
         # parameters) dropped, the blocks they held are back in CuPy's pool: free
         # them for what comes next.  This frame stays in the error's traceback.
         validation = recorder = callbacks = callback = None
+        buffers.release(model)
         free_cached_blocks(xp)
         raise out_of_memory
     sync.settle()
@@ -444,7 +445,8 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
                 first_step + steps, columns[:, seen:seen + n])  # batches come in plan order
             ZL = step(model, Xb, T, sync, learning_rate, masks, weights, nw)
             # costs[k, ...] is a 0-d view (costs[k] would be a NumPy scalar, a copy)
-            losses.loss_total(model.output.loss, ZL, T, weights, out=costs[k, ...])
+            losses.loss_total(model.output.loss, ZL, T, weights, out=costs[k, ...],
+                              scratch=workspace(model, n, xp).row)
             seen += n
             seen_weight += nw
             steps += 1
