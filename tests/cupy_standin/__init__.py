@@ -64,6 +64,7 @@ def modules() -> tuple[types.ModuleType, types.ModuleType]:
             **arrays.PUBLIC_FUNCTIONS,
             "float32": np.float32,
             "ElementwiseKernel": kernels.ElementwiseKernel,
+            "ReductionKernel": kernels.ReductionKernel,
             "cuda": cuda.module(),
             "get_default_memory_pool": cuda.get_default_memory_pool,
             "__version__": VERSION,

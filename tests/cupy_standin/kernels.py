@@ -501,3 +501,321 @@ class ElementwiseKernel:
                (ctypes.c_longlong * ndim)(*full), ctypes.c_int(ndim),
                ctypes.c_longlong(math.prod(full)),
                (ctypes.c_void_p * len(metas))(*metas))
+
+
+def render_reduction(in_params, out_params, kinds, type_map, map_expr, reduce_expr,
+                     post_map_expr, identity, reduce_type, preamble, cub_types=None) -> str:
+    """The host translation unit of one reduction kernel.
+
+    Without ``cub``, laid out as _reduction.pyx ``_create_reduction_function_code``
+    with _ReductionKernel_get_cached_function_code's binds: ``REDUCE(a, b)`` and
+    ``POST_MAP(a)`` macros; ``_type_reduce _s = _type_reduce(identity)``; for each
+    reduced element the inputs are bound (``const T x = ...``, a copy) and
+    ``_s = REDUCE(_s, static_cast<_type_reduce>(map_expr))``; then the outputs
+    are bound (``T &y = ...``) and ``POST_MAP(_s)`` runs.  ``_in_ind.size()`` and
+    ``_out_ind.size()`` are offered, nothing else of CuPy's internals.
+
+    With ``cub_types`` (the input's and output's dtypes; _cub_reduction.pyx
+    ``_create_cub_reduction_function``, as ``_try_to_call_cub_reduction`` calls it
+    for a ReductionKernel): the one input
+    and output are named ``in0``/``out0`` (the caller has already replaced the
+    parameter names in the expressions, as CuPy does), ``in0`` is a
+    ``const type_in0_raw`` copy, ``reduce_expr`` is the body of an operator on
+    ``const _type_reduce &a, &b``, no ``_in_ind``/``_out_ind``.
+    """
+    cub = cub_types is not None
+    params = in_params + out_params
+    outer, inner, post = [], [], []
+    for k, (p, kind) in enumerate(zip(params, kinds)):
+        ctype = p.ctype
+        if cub:
+            ctype = "type_in0_raw" if k == 0 else "type_out0_raw"
+        if kind == "scalar":
+            outer.append(_bind(k, p, ctype, "scalar"))
+        elif k < len(in_params):
+            where = f"((const char*)_args[{k}] + _off[{k}])"
+            inner.append(f"const {ctype} {p.name} = *(const {ctype}*){where};" if p.is_const
+                         else f"{ctype}& {p.name} = *({ctype}*)((char*)_args[{k}] + _off[{k}]);")
+        else:
+            post.append(f"{ctype} &{p.name} = *({ctype}*)((char*)_args[{k}] + _off[{k}]);")
+    n = len(params)
+    if cub:
+        types = (f"typedef {_CTYPES[cub_types[0]]} type_in0_raw;\n"
+                 f"typedef {_CTYPES[cub_types[1]]} type_out0_raw;\n")
+        macros = f"""#define POST_MAP(a)   ({post_map_expr})
+typedef {reduce_type} _type_reduce;
+struct _reduction_op {{
+    __device__ __forceinline__ _type_reduce operator()(
+        const _type_reduce &a, const _type_reduce &b) const {{
+        return {reduce_expr};
+    }}
+}};
+"""
+        indexers, combine = "_reduction_op op;", "_s = op(_s, _a);"
+    else:
+        types = ""
+        macros = f"""#define REDUCE(a, b) ({reduce_expr})
+#define POST_MAP(a) ({post_map_expr})
+typedef {reduce_type} _type_reduce;
+"""
+        indexers = ("const _StandinIndexer _in_ind = {(ptrdiff_t)(_out_n * _red_n)}, "
+                    "_out_ind = {(ptrdiff_t)_out_n};")
+        combine = "_s = REDUCE(_s, _a);"
+    return f"""{_PRELUDE}{_typedefs(type_map)}{types}
+{preamble}
+{macros}
+static inline void _standin_offsets(long long* _off, long long _index, const long long* _shape,
+                                    const long long* _strides, int _from, int _to, int _ndim) {{
+    for (int _d = _to - 1; _d >= _from; --_d) {{
+        const long long _k = _index % _shape[_d];
+        _index /= _shape[_d];
+        for (int _a = 0; _a < {n}; ++_a) _off[_a] += _k * _strides[_a * _ndim + _d];
+    }}
+}}
+
+extern "C" void standin_kernel(void* const* _args, const long long* _strides,
+                               const long long* _shape, int _ndim, int _out_ndim,
+                               long long _out_n, long long _red_n) {{
+    {indexers}
+    {chr(10).join(outer)}
+    for (ptrdiff_t _o = 0; _o < _out_n; ++_o) {{
+        _type_reduce _s = _type_reduce({identity});
+        for (ptrdiff_t _r = 0; _r < _red_n; ++_r) {{
+            long long _off[{n}] = {{0}};
+            _standin_offsets(_off, _o, _shape, _strides, 0, _out_ndim, _ndim);
+            _standin_offsets(_off, _r, _shape, _strides, _out_ndim, _ndim, _ndim);
+            {chr(10).join(inner)}
+            _type_reduce _a = static_cast<_type_reduce>({map_expr});
+            {combine}
+        }}
+        long long _off[{n}] = {{0}};
+        _standin_offsets(_off, _o, _shape, _strides, 0, _out_ndim, _ndim);
+        {chr(10).join(post)}
+        POST_MAP(_s);
+    }}
+}}
+"""
+
+
+def _get_axis(axis, ndim: int) -> tuple[tuple, tuple]:
+    """_reduction.pyx ``_get_axis``: (reduced axes, kept axes)."""
+    if axis is None:
+        return tuple(range(ndim)), ()
+    axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    reduce_axis = []
+    for dim in axis:  # internal.pyx _normalize_axis_index
+        if not -ndim <= dim < ndim:
+            raise np.exceptions.AxisError(
+                f"axis {dim} is out of bounds for array of dimension {ndim}")
+        reduce_axis.append(dim % ndim)
+    reduce_axis = tuple(sorted(reduce_axis))
+    out_axis = tuple(d for d in range(ndim) if d not in reduce_axis)
+    if len(reduce_axis) + len(out_axis) != ndim:
+        raise ValueError("duplicate value in 'axis'")
+    return reduce_axis, out_axis
+
+
+#: _cub_reduction.pyx CUB_REDUCE_SIZE_THRESHOLD
+CUB_REDUCE_SIZE_THRESHOLD = 128
+
+
+def _cub_block_reduction(in_args, out_args, reduce_axis, out_axis) -> bool:
+    """Whether CuPy reduces through CUB's BlockReduce (_cub_reduction.pyx
+    ``_can_use_cub_block_reduction``, under the default ``cub`` accelerator,
+    cupy/_core/_accelerator.pyx): one input, one output, the input C- (F-checked
+    first) contiguous with the reduced axes its trailing (leading) ones
+    (cupy/cuda/cub.pyx ``_cub_device_segmented_reduce_axis_compatible``), and at
+    least CUB_REDUCE_SIZE_THRESHOLD elements reduced into each output."""
+    if len(in_args) != 1 or len(out_args) != 1 or not isinstance(in_args[0], ndarray):
+        return False
+    data = in_args[0]._data
+    reduce_axis, out_axis = tuple(sorted(reduce_axis)), tuple(sorted(out_axis))
+    contiguous = len(reduce_axis) > 0 and all(
+        b - a == 1 for a, b in zip(reduce_axis, reduce_axis[1:]))  # internal._contig_axes
+    if data.flags.f_contiguous:
+        compatible = contiguous and reduce_axis[0] == 0
+        permutation = reduce_axis + out_axis
+    elif data.flags.c_contiguous:
+        compatible = contiguous and reduce_axis[-1] == data.ndim - 1
+        permutation = out_axis + reduce_axis
+    else:
+        return False
+    if not compatible or permutation != tuple(range(data.ndim)):
+        return False
+    contiguous_size = math.prod(data.shape[i] for i in reduce_axis)
+    return 0 < contiguous_size and contiguous_size >= CUB_REDUCE_SIZE_THRESHOLD
+
+
+class ReductionKernel:
+    """``cupy.ReductionKernel(in_params, out_params, map_expr, reduce_expr,
+    post_map_expr, identity, name='reduce_kernel', reduce_type=None,
+    reduce_dims=True, preamble='', options=())`` (cupy/_core/_reduction.pyx).
+
+    The call ``kernel(*args, out=None, axis=None, keepdims=False, stream=None)``:
+    nin or nin + nout arguments (``out=`` only for one output, not with a
+    positional one); the inputs broadcast together (outputs are not
+    broadcast); types as ElementwiseKernel's (outputs first; no casting of a
+    given output: "Type is mismatched"); ``axis`` None (all), an int or a
+    tuple, negative allowed, duplicates refused; outputs have the reduced
+    shape (1 at the reduced axes with ``keepdims``), a given one of another
+    shape raises "Out shape is mismatched"; ``reduce_type`` defaults to the
+    first output's type (its placeholder or C type).  The call returns the
+    first output only, even with several (``_AbstractReductionKernel._call``
+    returns ``ret = out_args[0]``).  A 0-size output launches nothing; an
+    empty reduction writes ``POST_MAP(identity)``, and raises "zero-size
+    array to reduction operation" when the identity is None.
+
+    Counting: CuPy's own reduction is one kernel (``_launch``: one
+    ``linear_launch``).  But ReductionKernel calls ``_call(...,
+    try_use_cub=True)``, and where :func:`_cub_block_reduction` holds CuPy
+    runs CUB's BlockReduce instead: one kernel when some axis is kept, two
+    and a workspace allocation (``memory.alloc(out_block_num * 32)``,
+    ``_cub_two_pass_launch``) for a full reduction.  On that path CuPy renames
+    the input and output ``in0``/``out0`` by *text replacement* in
+    ``map_expr`` and ``post_map_expr`` (``map_expr.replace(old_in0, 'in0')``),
+    which the stand-in does too, so a name that is part of another word in the
+    expressions breaks the same way; and ``_in_ind``/``_out_ind`` do not exist.
+
+    The stand-in refuses ``raw`` parameters and ``options``.  It reduces in C
+    order over the reduced axes (one output element after another); CuPy's
+    tree reduction adds in another order, so float sums may differ in the last
+    bits.
+    """
+
+    def __init__(self, in_params, out_params, map_expr, reduce_expr, post_map_expr,
+                 identity, name="reduce_kernel", reduce_type=None, reduce_dims=True,
+                 preamble="", options=()):
+        for what, value in (("in_params", in_params), ("out_params", out_params)):
+            if not isinstance(value, str):  # typed ``str`` in the Cython signature
+                raise TypeError(f"Argument '{what}' has incorrect type "
+                                f"(expected str, got {type(value).__name__})")
+        _check_name(name)
+        if options:
+            raise NotImplementedError("the CuPy stand-in does not support options")
+        self.in_params = _params(in_params, True)
+        self.out_params = _params(out_params, False)
+        for p in self.in_params + self.out_params:
+            if p.raw:
+                raise NotImplementedError(
+                    f"the CuPy stand-in does not support raw parameters in a "
+                    f"ReductionKernel ({p.name!r})")
+        self.nin, self.nout = len(self.in_params), len(self.out_params)
+        self.nargs = self.nin + self.nout
+        self.identity = "" if identity is None else str(identity)
+        self.map_expr, self.reduce_expr, self.post_map_expr = \
+            map_expr, reduce_expr, post_map_expr
+        self.name, self.preamble, self.reduce_dims = name, preamble, reduce_dims
+        self.reduce_type = self.out_params[0].ctype if reduce_type is None else reduce_type
+        self._built = {}
+
+    def __call__(self, *args, **kwargs):
+        ready()
+        out = kwargs.pop("out", None)
+        axis = kwargs.pop("axis", None)
+        keepdims = kwargs.pop("keepdims", False)
+        kwargs.pop("stream", None)
+        if kwargs:
+            raise TypeError(f"Wrong arguments {kwargs}")
+        if len(args) not in (self.nin, self.nargs):
+            raise TypeError(f"Wrong number of arguments for {self.name}")
+        out_args = list(args[self.nin:])
+        if out is not None:
+            if self.nout != 1:
+                raise NotImplementedError("")
+            if out_args:
+                raise ValueError("cannot specify 'out' as both "
+                                 "a positional and keyword argument")
+            out_args = [out]
+        in_args = list(args[:self.nin])
+        _preprocess(in_args)
+        _preprocess(out_args)
+        arrays = [a._data for a in in_args if isinstance(a, ndarray)]
+        if not arrays:
+            raise ValueError("Loop size is undecided.")
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        for a in out_args:
+            if not isinstance(a, ndarray):
+                raise TypeError("Output arguments must be cupy.ndarray")
+        in_types, out_types, type_map = _decide_types(self.in_params, self.out_params,
+                                                      in_args, out_args)
+        reduce_axis, out_axis = _get_axis(axis, len(shape))
+        if len(in_args) == 1 and len(out_axis) <= 1 \
+                and not in_args[0]._data.flags.c_contiguous:
+            # _reduction.pyx _call: one non-C-contiguous input reduces in stride order
+            strides = in_args[0]._data.strides
+            reduce_axis = tuple(sorted(reduce_axis, key=lambda i: -abs(strides[i])))
+            out_axis = tuple(sorted(out_axis, key=lambda i: -abs(strides[i])))
+        if keepdims:
+            out_shape = tuple(1 if d in reduce_axis else n for d, n in enumerate(shape))
+        else:
+            out_shape = tuple(shape[d] for d in out_axis)
+        if out_args:  # _kernel.pyx _get_out_args_with_params
+            for a in out_args:
+                if a.shape != out_shape:
+                    raise ValueError("Out shape is mismatched")
+        else:
+            out_args = [_new(np.empty(out_shape, t)) for t in out_types]
+        ret = out_args[0]
+        if ret.size == 0:
+            return ret
+        if self.identity == "" and 0 in shape:
+            raise ValueError("zero-size array to reduction operation "
+                             f"{self.name} which has no identity")
+        cub = _cub_block_reduction(in_args, out_args, reduce_axis, out_axis)
+        if cub and not out_axis:
+            counting.allocation("workspace")
+            counting.launch("reduction", 2)
+        else:
+            counting.launch("reduction")
+        self._launch(in_args, out_args, in_types, out_types, type_map, shape,
+                     reduce_axis, out_axis, keepdims, cub)
+        return ret
+
+    def _launch(self, in_args, out_args, in_types, out_types, type_map, shape,
+                reduce_axis, out_axis, keepdims, cub):
+        params = self.in_params + self.out_params
+        args = in_args + out_args
+        kinds = tuple("array" if isinstance(a, ndarray) else "scalar" for a in args)
+        map_expr, post_map_expr = self.map_expr, self.post_map_expr
+        cub_types = None
+        if cub:
+            # _cub_reduction.pyx _try_to_call_cub_reduction, "HACK for ReductionKernel"
+            old_in0, old_out0 = self.in_params[0].name, self.out_params[0].name
+            if old_in0 != "in0" or old_out0 != "out0":
+                params = [_Param("T in0", True), _Param("T out0", False)]
+                map_expr = map_expr.replace(old_in0, "in0")
+                post_map_expr = post_map_expr.replace(old_out0, "out0")
+            cub_types = (in_args[0].dtype, out_args[0].dtype)
+        key = (kinds, tuple(sorted(type_map.items())), cub_types)
+        kernel = self._built.get(key)
+        if kernel is None:
+            nin = len(params) - self.nout
+            source = render_reduction(
+                params[:nin], params[nin:], kinds, type_map, map_expr, self.reduce_expr,
+                post_map_expr, self.identity, self.reduce_type, self.preamble, cub_types)
+            kernel = self._built[key] = compile_kernel(source)
+        loop_shape = tuple(shape[d] for d in out_axis) + tuple(shape[d] for d in reduce_axis)
+        ndim = max(len(loop_shape), 1)
+        full = loop_shape or (1,)
+        pointers, strides, keep = [], [], []
+        for a, t in zip(in_args, in_types):
+            if isinstance(a, ndarray):
+                pointers.append(a._data.ctypes.data)
+                s = _broadcast_strides(a._data, shape)
+                s = [s[d] for d in out_axis] + [s[d] for d in reduce_axis]
+                strides.extend(s or [0])
+            else:
+                value = np.array(a, dtype=t)  # CScalar.apply_dtype
+                keep.append(value)
+                pointers.append(value.ctypes.data)
+                strides.extend([0] * ndim)
+        for a in out_args:
+            pointers.append(a._data.ctypes.data)
+            s = [a._data.strides[d] for d in out_axis] if keepdims else list(a._data.strides)
+            strides.extend((s + [0] * ndim)[:ndim])
+        kernel((ctypes.c_void_p * len(pointers))(*pointers),
+               (ctypes.c_longlong * len(strides))(*strides),
+               (ctypes.c_longlong * ndim)(*full), ctypes.c_int(ndim),
+               ctypes.c_int(len(out_axis)),
+               ctypes.c_longlong(math.prod(shape[d] for d in out_axis)),
+               ctypes.c_longlong(math.prod(shape[d] for d in reduce_axis)))
