@@ -46,6 +46,7 @@ import atexit
 import ctypes
 import functools
 import hashlib
+import itertools
 import math
 import os
 import re
@@ -205,7 +206,7 @@ class _Param:
             elif word == "_non_const":
                 self.is_const = False
             else:
-                raise Exception(f'Unknown keyword "{word}"')
+                raise Exception(f'Unknown keyword "{word}"')  # noqa: TRY002 - as CuPy
 
 
 def _params(text: str, is_const: bool) -> list[_Param]:
@@ -631,7 +632,7 @@ def _cub_block_reduction(in_args, out_args, reduce_axis, out_axis) -> bool:
     data = in_args[0]._data
     reduce_axis, out_axis = tuple(sorted(reduce_axis)), tuple(sorted(out_axis))
     contiguous = len(reduce_axis) > 0 and all(
-        b - a == 1 for a, b in zip(reduce_axis, reduce_axis[1:]))  # internal._contig_axes
+        b - a == 1 for a, b in itertools.pairwise(reduce_axis))  # internal._contig_axes
     if data.flags.f_contiguous:
         compatible = contiguous and reduce_axis[0] == 0
         permutation = reduce_axis + out_axis
@@ -675,6 +676,9 @@ class ReductionKernel:
     ``map_expr`` and ``post_map_expr`` (``map_expr.replace(old_in0, 'in0')``),
     which the stand-in does too, so a name that is part of another word in the
     expressions breaks the same way; and ``_in_ind``/``_out_ind`` do not exist.
+    (On that path an F-contiguous input also gets its output's strides reset to
+    F order, ``ret._set_contiguous_strides``; the stand-in keeps C strides: the
+    values read are the same.)
 
     The stand-in refuses ``raw`` parameters and ``options``.  It reduces in C
     order over the reduced axes (one output element after another); CuPy's
