@@ -9,9 +9,9 @@ datatypes and stream pointers NCCL accepts (one rank; see :mod:`.nccl`),
 which cuBLAS compute type (``cupy._core._routines_linalg``: TF32 or not)
 each of its matrix products would run with (see :mod:`.linalg`), and
 that the arithmetic of dlgpu's own CUDA kernels matches NumPy: an
-``ElementwiseKernel`` runs the kernel's own CUDA text (operation and
-preamble, exactly as handed to CuPy), compiled for the host with the system
-C++ compiler.
+``ElementwiseKernel`` or ``ReductionKernel`` runs the kernel's own CUDA text
+(operation or expressions and preamble, exactly as handed to CuPy), compiled
+for the host with the system C++ compiler (see :mod:`.kernels`).
 
 What it does not prove: anything about speed, the GPU, the CUDA driver,
 NVRTC's or cuBLAS's numerics, NCCL with more than one rank, or real
@@ -64,6 +64,7 @@ def modules() -> tuple[types.ModuleType, types.ModuleType]:
             **arrays.PUBLIC_FUNCTIONS,
             "float32": np.float32,
             "ElementwiseKernel": kernels.ElementwiseKernel,
+            "ReductionKernel": kernels.ReductionKernel,
             "cuda": cuda.module(),
             "get_default_memory_pool": cuda.get_default_memory_pool,
             "__version__": VERSION,

@@ -20,8 +20,8 @@ what CuPy does (CUB's single-tile shortcut, which depends on its tuning), it
 counts high.
 
 Launch kinds (:attr:`Counts.kinds`): ``elementwise`` (ufuncs, ElementwiseKernel,
-fills, gathers and scatters), ``reduction`` (CuPy's own and CUB's), ``gemm``
-(cuBLAS, or CuPy's integer matmul kernel), ``copy_h2d``, ``copy_d2h``,
+fills, gathers and scatters), ``reduction`` (CuPy's own and CUB's, ReductionKernel's),
+``gemm`` (cuBLAS, or CuPy's integer matmul kernel), ``copy_h2d``, ``copy_d2h``,
 ``copy_d2d`` (copies and casts between device arrays), ``memset``, ``nccl``.
 Sync kinds (:attr:`Counts.sync_kinds`): ``get`` (a device-to-host read:
 ``.get()``, ``asnumpy``, ``float()``/``int()``/``bool()``/``repr`` of a device

@@ -108,3 +108,58 @@ def test_counters_nest(cp):
         with counting() as inner:
             x + 1
     assert (outer.launches, inner.launches) == (2, 1)
+
+
+def test_an_elementwise_kernel_with_raw_arrays_is_one_launch(cp):
+    colmax = cp.ElementwiseKernel(
+        "raw T x", "T y", "T m = x[i]; for (ptrdiff_t r = 1; r < x.shape()[0]; ++r) "
+        "m = max(m, x[r * x.shape()[1] + i]); y = m;", "colmax")
+    x = cp.asarray(np.ones((3, 4), np.float32))
+    out = cp.empty((1, 4), np.float32)
+    with counting() as c:
+        colmax(x, out)
+    assert (c.launches, c.allocations, c.kinds) == (1, 0, {"elementwise": 1})
+    copy = cp.ElementwiseKernel("raw T x", "raw T y", "y[i] = x[i]", "rawcopy")
+    with counting() as c:
+        copy(x, size=12)  # the raw output is allocated: (12,)
+        copy(x, cp.empty((0,), np.float32), size=0)  # a 0-size loop launches nothing
+    assert (c.launches, c.allocations) == (1, 1)
+
+
+def test_a_reduction_kernel_is_one_launch(cp):
+    s = cp.ReductionKernel("T x", "T y", "x", "a + b", "y = a", "0", "row_sum")
+    x = cp.asarray(np.ones((4, 6), np.float32))
+    out = cp.empty((4, 1), np.float32)
+    with counting() as c:  # CuPy's own reduction kernel into a given out
+        s(x, axis=1, keepdims=True, out=out)
+    assert (c.launches, c.allocations, c.kinds) == (1, 0, {"reduction": 1})
+    with counting() as c:  # the output allocated
+        s(x, axis=0)
+        s(x)
+    assert (c.launches, c.allocations) == (2, 2)
+    with counting() as c:  # 0-size output: nothing launched, the (empty) output not charged
+        s(cp.empty((0, 6), np.float32), axis=1)
+    assert (c.launches, c.allocations) == (0, 0)
+    with counting() as c:  # an empty reduced axis still launches (it writes the identity)
+        s(cp.empty((4, 0), np.float32), axis=1)
+    assert (c.launches, c.allocations) == (1, 1)
+
+
+def test_a_reduction_kernel_may_go_through_cub(cp):
+    """_reduction.pyx ReductionKernel.__call__ passes try_use_cub=True: one input and
+    output, >= 128 contiguous reduced elements go through CUB's BlockReduce (one
+    kernel per segment; a full reduction is two passes and a workspace)."""
+    s = cp.ReductionKernel("T x", "T y", "x", "a + b", "y = a", "0", "row_sum")
+    x = cp.asarray(np.ones((4, 256), np.float32))
+    out = cp.empty((4,), np.float32)
+    with counting() as c:
+        s(x, axis=1, out=out)
+    assert (c.launches, c.allocations) == (1, 0)
+    with counting() as c:
+        s(x, out=cp.empty((), np.float32))
+    assert (c.launches, c.allocations, c.kinds) == (2, 2, {"reduction": 2})  # out + workspace
+    w = cp.asarray(np.ones((1, 256), np.float32))
+    dot = cp.ReductionKernel("T x, T w", "T y", "x * w", "a + b", "y = a", "0", "dot")
+    with counting() as c:  # two inputs: CuPy's own kernel, one launch, even in full
+        dot(x, w, out=cp.empty((), np.float32))
+    assert (c.launches, c.allocations) == (1, 1)
