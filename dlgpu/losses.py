@@ -34,27 +34,25 @@ def _total_spec(loss: str, weighted: bool) -> ReductionSpec:
                          identity="0")
 
 
-_SUM = ReductionSpec(name="dlgpu_sum", in_params="T x", out_params="T total", map_expr="x",
-                     reduce_expr="a + b", post_map_expr="total = a", identity="0")
-
-
-def _categorical_columns_spec(weighted: bool) -> KernelSpec:
-    """Column i of Z : (C, m): loss_i = sum_k y_k (logsumexp(z) - z_k) (* w_i)."""
-    weight = ", T w" if weighted else ""
-    times_w = " * w" if weighted else ""
-    operation = f"""
+_LOG_SUM_EXP = KernelSpec(
+    name="dlgpu_log_sum_exp", in_params="raw T z", out_params="raw T lse",
+    operation="""
     const ptrdiff_t C = z.shape()[0], m = z.shape()[1];
     T top = z[i];
     for (ptrdiff_t k = 1; k < C; ++k) top = z[k * m + i] > top ? z[k * m + i] : top;
     T sum = T(0);
     for (ptrdiff_t k = 0; k < C; ++k) sum += exp(z[k * m + i] - top);
-    const T lse = top + log(sum);
-    T total = T(0);
-    for (ptrdiff_t k = 0; k < C; ++k) total += y[k * m + i] * (lse - z[k * m + i]);
-    loss = total{times_w};"""
-    return KernelSpec(name=f"dlgpu_categorical_columns{'_weighted' if weighted else ''}",
-                      in_params=f"raw T z, raw T y{weight}", out_params="T loss",
-                      operation=operation, preamble="", scalars=())
+    lse[i] = top + log(sum);""", preamble="", scalars=())
+
+
+def _categorical_total_spec(weighted: bool) -> ReductionSpec:
+    """sum_(k, i) y_ki (lse_i - z_ki) (* w_i), lse : (1, m) the columns' log-sum-exp."""
+    weight = ", T w" if weighted else ""
+    return ReductionSpec(
+        name=f"dlgpu_categorical_total{'_weighted' if weighted else ''}",
+        in_params=f"T z, T y, T lse{weight}", out_params="T total",
+        map_expr="y * (lse - z)" + (" * w" if weighted else ""), reduce_expr="a + b",
+        post_map_expr="total = a", identity="0")
 
 
 def _loss_elements(loss: str, Z, Y):
@@ -79,15 +77,17 @@ def loss_total(loss: str, Z, Y, weights=None, out=None, scratch=None):
     ``"half_squared_error"`` ((Z - Y)^2 / 2, Z the predictions).  Z, Y :
     (k, m); ``weights`` (1, m) or None (all 1); ``out``: a 0-d array to write
     into (on CUDA, no allocation then); ``scratch``: a (1, m) array the
-    categorical loss may use for its columns' losses.
+    categorical loss may use for its columns' log-sum-exp.
     """
     if loss == "categorical_cross_entropy" and is_device_array(Z):
-        # A thread per column (its log-sum-exp), then the sum of the columns' losses.
+        # A thread per column computes its log-sum-exp; one reduction then reads Z, Y
+        # and that row (several inputs: CuPy's own reduction kernel, never CUB's
+        # two-pass one with its workspace).
         xp = get_array_module(Z)
-        columns = xp.empty((1, Z.shape[1]), Z.dtype) if scratch is None else scratch
-        args = (Z, Y) if weights is None else (Z, Y, weights)
-        get_kernel(_categorical_columns_spec(weights is not None))(*args, columns)
-        return get_reduction_kernel(_SUM)(columns, out=out)
+        lse = xp.empty((1, Z.shape[1]), Z.dtype) if scratch is None else scratch
+        get_kernel(_LOG_SUM_EXP)(Z, lse, size=Z.shape[1])
+        args = (Z, Y, lse) if weights is None else (Z, Y, lse, weights)
+        return get_reduction_kernel(_categorical_total_spec(weights is not None))(*args, out=out)
     if loss == "categorical_cross_entropy":
         total = _categorical_total(Z, Y, weights)
     elif is_device_array(Z):

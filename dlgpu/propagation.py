@@ -152,9 +152,12 @@ def cost(ZL, Y):
     return binary_cross_entropy_from_logits(ZL, Y)
 
 
-_SUM_SQUARES = ReductionSpec(name="dlgpu_sum_squares", in_params="T x", out_params="T y",
-                             map_expr="x * x", reduce_expr="a + b", post_map_expr="y = a",
-                             identity="0")
+# A dot product, called as dot(W, W): with two inputs CuPy runs its own one-kernel
+# reduction, where one contiguous input would take CUB's two-pass full reduction and
+# allocate its workspace (cupy/_core/_reduction.pyx, _cub_reduction.pyx).
+_DOT = ReductionSpec(name="dlgpu_dot", in_params="T u, T v", out_params="T total",
+                     map_expr="u * v", reduce_expr="a + b", post_map_expr="total = a",
+                     identity="0")
 _ADD_SCALED = KernelSpec(name="dlgpu_add_scaled", in_params="T w, T s", out_params="T g",
                          operation="g = g + w * s;", preamble="", scalars=("s",))
 
@@ -162,7 +165,7 @@ _ADD_SCALED = KernelSpec(name="dlgpu_add_scaled", in_params="T w, T s", out_para
 def sum_of_squares(W, out=None):
     """||W||_F^2, a 0-d array of W's kind (on CUDA one reduction, into ``out`` if given)."""
     if is_device_array(W):
-        return get_reduction_kernel(_SUM_SQUARES)(W, out=out)
+        return get_reduction_kernel(_DOT)(W, W, out=out)
     total = (W * W).sum()
     if out is None:
         return total
