@@ -349,3 +349,11 @@ def test_cub_path_renames_parameters_by_text_replacement():
     np.testing.assert_allclose(mean(cupy.asarray(np.ones((2, 4))), axis=1).get(), [0.5] * 2)
     with pytest.raises(Exception, match="_in_ind"):
         mean(cupy.zeros((2, 128)), axis=1)
+
+
+def test_reduce_type_is_c_text_not_a_dtype_name():
+    # _reduction.pyx pastes it into ``typedef ${reduce_type} _type_reduce;``
+    k = cupy.ReductionKernel("T x", "T y", "x", "a + b", "y = a", "0", "k",
+                             reduce_type="float64")
+    with pytest.raises(Exception, match="float64"):
+        k(cupy.zeros((2, 2), np.float32))
