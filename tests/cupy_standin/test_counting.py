@@ -108,3 +108,15 @@ def test_counters_nest(cp):
         with counting() as inner:
             x + 1
     assert (outer.launches, inner.launches) == (2, 1)
+
+
+def test_take_into_out_is_one_launch_and_no_allocation(cp):
+    x = cp.asarray(np.arange(12.0).reshape(3, 4))
+    index = cp.asarray(np.array([3, 0]))
+    out = cp.empty((3, 2))
+    with counting() as c:
+        cp.take(x, index[0:2], axis=1, out=out)
+    assert (c.launches, c.allocations, c.syncs) == (1, 0, 0)
+    with counting() as c:  # host indices: CuPy copies them to a new device array first
+        cp.take(x, np.array([1, 2]), axis=1, out=out)
+    assert (c.launches, c.allocations) == (2, 1) and c.kinds["copy_h2d"] == 1
