@@ -14,22 +14,36 @@ A file that is ordered (sorted by class, say) should be shuffled once on
 disk.  The columns of a batch are kept in increasing order: the gradient is
 a sum over the batch, so the order inside it does not matter.
 
-Three sources deliver the batches, each as contiguous arrays in the model's
+Two sources deliver the batches, each as contiguous arrays in the model's
 dtype (so every path multiplies the same matrices and gives the same bits):
 
 * :class:`ResidentBatches` -- the data already sits on the model's backend
   (CuPy data on CuPy, anything on NumPy): batches are gathered in place,
-  the data itself is never copied back or converted as a whole.
-* :class:`StreamedBatches` -- NumPy data and a CuPy model: each batch is
-  gathered into pinned host memory and copied on a second CUDA stream while
-  the previous batch computes, so data larger than the GPU's memory trains
-  at the speed of the arithmetic when the copy is the shorter of the two.
+  the data itself is never copied back or converted as a whole.  On CuPy
+  the epoch's column indices are copied to the device once (an int64
+  array; each batch's are a slice of it) and each batch is gathered into
+  buffers the source keeps, one per array and batch width: one ``take``
+  kernel per array (two with a dtype conversion: ``take`` does not cast),
+  no allocation, no host synchronization.
+* :class:`StreamedBatches` -- NumPy data and a CuPy model: each chunk of
+  the shuffle is read once an epoch into pinned host memory, in the
+  model's dtype, copied to a device chunk buffer on a second CUDA stream
+  while the device still computes the previous chunk's batches, and its
+  batches are gathered on the device from there, as resident ones: per
+  chunk one host-to-device copy per array, per batch one ``take`` per
+  array.  So data larger than the GPU's memory trains at the speed of the
+  arithmetic when the copy is the shorter of the two.
 
-Both read a memory map (``np.load(..., mmap_mode="r")``) through
-:class:`HostColumns`: a chunk's columns are read once, row by row front to
-back, into a host buffer, and its batches are gathered there; a shuffled
-gather straight from the map would touch most pages of every row for each
-batch.
+A batch yielded on CuPy is valid until the next one is asked for: the next
+batch of its width is gathered into the same buffers.  That is safe on one
+stream, the kernels that read a batch being queued before the gather that
+overwrites it; code that keeps batches (a list of them) copies each.
+
+A memory map (``np.load(..., mmap_mode="r")``) is read a chunk at a time,
+row by row front to back (:func:`~dlgpu.host_reads.read_columns`): into
+pinned memory when streamed, into a host buffer of :class:`HostColumns`
+on NumPy, where the chunk's batches are gathered; a shuffled gather
+straight from the map would touch most pages of every row for each batch.
 """
 
 from __future__ import annotations
