@@ -177,7 +177,8 @@ class _BatchBuffers:
     ``out`` it checks dtype and shape and launches ``cupy_take`` into it, no
     allocation).  ``take`` does not cast (its ``out`` must have A's dtype),
     so data of another dtype is taken into a scratch buffer of A's dtype and
-    cast into the batch buffer with one elementwise copy: two launches.
+    cast into the batch buffer with one elementwise copy (``out[...] = scratch``:
+    ``_scatter_op`` -> ``elementwise_copy``, no allocation): two launches.
     """
 
     def __init__(self, xp, dtype):
