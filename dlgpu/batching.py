@@ -14,22 +14,36 @@ A file that is ordered (sorted by class, say) should be shuffled once on
 disk.  The columns of a batch are kept in increasing order: the gradient is
 a sum over the batch, so the order inside it does not matter.
 
-Three sources deliver the batches, each as contiguous arrays in the model's
+Two sources deliver the batches, each as contiguous arrays in the model's
 dtype (so every path multiplies the same matrices and gives the same bits):
 
 * :class:`ResidentBatches` -- the data already sits on the model's backend
   (CuPy data on CuPy, anything on NumPy): batches are gathered in place,
-  the data itself is never copied back or converted as a whole.
-* :class:`StreamedBatches` -- NumPy data and a CuPy model: each batch is
-  gathered into pinned host memory and copied on a second CUDA stream while
-  the previous batch computes, so data larger than the GPU's memory trains
-  at the speed of the arithmetic when the copy is the shorter of the two.
+  the data itself is never copied back or converted as a whole.  On CuPy
+  the epoch's column indices are copied to the device once (an int64
+  array; each batch's are a slice of it) and each batch is gathered into
+  buffers the source keeps, one per array and batch width: one ``take``
+  kernel per array (two with a dtype conversion: ``take`` does not cast),
+  no allocation, no host synchronization.
+* :class:`StreamedBatches` -- NumPy data and a CuPy model: each chunk of
+  the shuffle is read once an epoch into pinned host memory, in the
+  model's dtype, copied to a device chunk buffer on a second CUDA stream
+  while the device still computes the previous chunk's batches, and its
+  batches are gathered on the device from there, as resident ones: per
+  chunk one host-to-device copy per array, per batch one ``take`` per
+  array.  So data larger than the GPU's memory trains at the speed of the
+  arithmetic when the copy is the shorter of the two.
 
-Both read a memory map (``np.load(..., mmap_mode="r")``) through
-:class:`HostColumns`: a chunk's columns are read once, row by row front to
-back, into a host buffer, and its batches are gathered there; a shuffled
-gather straight from the map would touch most pages of every row for each
-batch.
+A batch yielded on CuPy is valid until the next one is asked for: the next
+batch of its width is gathered into the same buffers.  That is safe on one
+stream, the kernels that read a batch being queued before the gather that
+overwrites it; code that keeps batches (a list of them) copies each.
+
+A memory map (``np.load(..., mmap_mode="r")``) is read a chunk at a time,
+row by row front to back (:func:`~dlgpu.host_reads.read_columns`): into
+pinned memory when streamed, into a host buffer of :class:`HostColumns`
+on NumPy, where the chunk's batches are gathered; a shuffled gather
+straight from the map would touch most pages of every row for each batch.
 """
 
 from __future__ import annotations
@@ -37,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import get_array_module, is_device_array, to_numpy
-from .backend.cuda import PinnedUpload, free_device_bytes
+from .backend.cuda import IndexUpload, PinnedUpload, free_device_bytes
 from .host_reads import is_memory_map, read_columns
 
 # A chunk buffer holds about CHUNK_ELEMENTS values of X (64 MiB of float32).
@@ -154,11 +168,53 @@ class HostColumns:
         return _gather(out, held, columns - lo)
 
 
+class _BatchBuffers:
+    """The device batches of a source: one buffer per array and batch width, reused.
+
+    ``gather(i, A, index)`` is ``A[:, index]`` in the source's dtype, written
+    into the buffer of array ``i`` (0: X, 1: Y) for ``len(index)`` columns:
+    one take kernel (cupy/_core/_routines_indexing.pyx ``_take``: with
+    ``out`` it checks dtype and shape and launches ``cupy_take`` into it, no
+    allocation).  ``take`` does not cast (its ``out`` must have A's dtype),
+    so data of another dtype is taken into a scratch buffer of A's dtype and
+    cast into the batch buffer with one elementwise copy (``out[...] = scratch``:
+    ``_scatter_op`` -> ``elementwise_copy``, no allocation): two launches.
+    """
+
+    def __init__(self, xp, dtype):
+        self.xp, self.dtype = xp, np.dtype(dtype)
+        self.kept = {}  # (i, n) -> (batch buffer, scratch buffer or None)
+
+    def gather(self, i, A, index):
+        xp, n = self.xp, index.shape[0]
+        buffers = self.kept.get((i, n))
+        if buffers is None or buffers[0].shape[0] != A.shape[0] or (
+                (buffers[1] is None) != (A.dtype == self.dtype)):
+            scratch = None if A.dtype == self.dtype else xp.empty((A.shape[0], n), A.dtype)
+            buffers = self.kept[(i, n)] = (xp.empty((A.shape[0], n), self.dtype), scratch)
+        out, scratch = buffers
+        if scratch is None:
+            xp.take(A, index, axis=1, out=out)
+        else:
+            xp.take(A, index, axis=1, out=scratch)
+            out[...] = scratch  # the cast: one elementwise copy
+        return out
+
+
 class ResidentBatches:
     """Batches of data that already live on the model's backend.
 
     X : (n_x, m), Y : (n_y, m); either may be a NumPy memory map on the
-    NumPy backend.  Each batch is a fresh contiguous array in ``dtype``.
+    NumPy backend.  Each batch is a contiguous array in ``dtype``.
+
+    On CuPy the epoch's column indices go to the device in one copy
+    (:class:`~dlgpu.backend.cuda.IndexUpload`), each batch's are a slice of
+    them, and each batch is gathered into buffers the source keeps, one per
+    batch width (:class:`_BatchBuffers`): no allocation once every width has
+    been seen, one launch per array (two when X or Y is not in ``dtype``).
+    A batch is valid until the next one is asked for: it is overwritten
+    then.  The kernels that read it were queued before, on the same stream,
+    so they see it whole; a caller who keeps batches copies them.
     """
 
     def __init__(self, X, Y, dtype):
@@ -166,6 +222,8 @@ class ResidentBatches:
         self.xp = get_array_module(X)
         if self.xp is np:  # a chunk buffer kept from one epoch to the next
             self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
+        else:
+            self.indices, self.buffers = None, _BatchBuffers(self.xp, dtype)
 
     def __call__(self, plan):
         if not plan:
@@ -173,17 +231,15 @@ class ResidentBatches:
         if self.xp is np:
             yield from self._host(plan)
             return
-        xp = self.xp
+        if self.indices is None:
+            self.indices = IndexUpload()
         # One upload of the epoch's indices, then a slice per batch.
-        index = xp.asarray(np.concatenate(plan))
+        index = self.indices(np.concatenate(plan).astype(np.int64, copy=False))
         start = 0
         for columns in plan:
-            n = len(columns)
-            batch = index[start:start + n]
-            start += n
-            Xb = _gather(xp.empty((self.X.shape[0], n), self.dtype), self.X, batch)
-            Yb = _gather(xp.empty((self.Y.shape[0], n), self.dtype), self.Y, batch)
-            yield Xb, Yb
+            batch = index[start:start + len(columns)]
+            start += len(columns)
+            yield self.buffers.gather(0, self.X, batch), self.buffers.gather(1, self.Y, batch)
 
     def _host(self, plan):
         X, Y = self.host
@@ -193,51 +249,117 @@ class ResidentBatches:
                    Y.gather(np.empty((self.Y.shape[0], n), self.dtype), columns, window))
 
 
+def _loads(plan, n_x: int, m: int) -> list[tuple[object, int]]:
+    """What a streamed epoch uploads: ``(where, count)`` for each load.
+
+    ``where`` is a window ``(lo, hi)`` of :func:`plan_windows`, read whole,
+    or the columns of one batch spread wider than a window (gathered on the
+    host); ``count`` consecutive batches of ``plan`` are gathered from it.
+    """
+    loads = []
+    for columns, window in zip(plan, plan_windows(plan, n_x, m)):
+        if window is not None and loads and loads[-1][0] == window:
+            loads[-1][1] += 1
+        else:
+            loads.append([columns if window is None else window, 1])
+    return [tuple(load) for load in loads]
+
+
+def _width(where) -> int:
+    return where[1] - where[0] if isinstance(where, tuple) else len(where)
+
+
 class StreamedBatches:
-    """Host data streamed to a CuPy model through pinned memory, two batches in flight.
+    """Host data streamed to a CuPy model a chunk at a time, the batches gathered on the device.
 
-    X : (n_x, m), Y : (n_y, m) NumPy arrays (memory maps welcome, read a
-    chunk at a time through :class:`HostColumns`).  While batch k computes,
-    batch k + 1 is gathered on the host into the other slot of a
-    :class:`~dlgpu.backend.cuda.PinnedUpload` and copied on its copy stream.
+    X : (n_x, m), Y : (n_y, m) NumPy arrays (memory maps welcome).  The
+    batches of a shuffling chunk (:func:`plan_windows`) lie within one
+    window of columns [lo, hi); each window is read once an epoch, row by
+    row, into pinned host memory in ``dtype``
+    (:func:`~dlgpu.host_reads.read_columns`), copied to a device chunk
+    buffer on a copy stream (:class:`~dlgpu.backend.cuda.PinnedUpload`),
+    and its batches are gathered from there on the device, as
+    :class:`ResidentBatches` gathers them (indices relative to the window,
+    uploaded once an epoch).  Two chunk buffers: the next chunk is read and
+    copied while the device still computes on the batches of this one
+    (the host reads it once this chunk's batches are queued).  A plan of
+    one window keeps one chunk buffer.  Yielded batches are valid until the
+    next one is asked for, as :class:`ResidentBatches`'.
 
-    ``overlap=False`` copies on the compute stream instead: the same
-    results, no overlap; the benchmarks use it as the baseline.
+    ``overlap=False`` copies on the compute stream instead, and the host
+    waits for each copy: the same results, no overlap; the benchmarks use
+    it as the baseline.
     """
 
     def __init__(self, X, Y, dtype, max_batch: int, overlap: bool = True):
         self.X, self.Y, self.dtype = X, Y, np.dtype(dtype)
-        self.host = (HostColumns(X, dtype), HostColumns(Y, dtype))
-        # Flat buffers, viewed as (rows, n) per batch, so a short last batch
-        # is still contiguous (the same GEMM as every other path).
-        self.upload = PinnedUpload((X.shape[0] * max_batch, Y.shape[0] * max_batch),
-                                   self.dtype, overlap)
+        self.max_batch, self.overlap = max_batch, overlap
+        # Made at the first plan, for its widest load; kept while plans fit.
+        self.upload = self.indices = self.buffers = None
+        self.width = 0
 
-    def _load(self, slot, columns, window):
-        """Gather ``columns`` into slot ``slot`` and start its copy to the device."""
-        shapes = ((self.X.shape[0], len(columns)), (self.Y.shape[0], len(columns)))
-        for host, buffer in zip(self.host, self.upload.host_buffers(slot, shapes)):
-            host.gather(buffer, columns, window)
+    def _prepare(self, loads) -> None:
+        width, slots = max(_width(where) for where, _ in loads), min(len(loads), 2)
+        if self.upload is None or width > self.width or slots > self.upload.slots:
+            import cupy
+
+            self.upload = None  # the old buffers go before the new ones are made
+            self.width = max(width, self.width)
+            rows = (self.X.shape[0], self.Y.shape[0])
+            self.upload = PinnedUpload([r * self.width for r in rows], self.dtype,
+                                       self.overlap, slots)
+            self.indices = IndexUpload()
+            self.buffers = _BatchBuffers(cupy, self.dtype)
+
+    def _load(self, slot, where):
+        """Read ``where`` into slot ``slot``'s pinned buffers and start its copy."""
+        n = _width(where)
+        shapes = ((self.X.shape[0], n), (self.Y.shape[0], n))
+        for A, buffer in zip((self.X, self.Y), self.upload.host_buffers(slot, shapes)):
+            if isinstance(where, tuple):
+                read_columns(A, *where, buffer)
+            else:
+                _gather(buffer, A, where)
         return tuple(self.upload.copy(slot, shapes))
 
     def __call__(self, plan):
         if not plan:
             return
-        windows = plan_windows(plan, *self.X.shape)
+        loads = _loads(plan, *self.X.shape)
+        self._prepare(loads)
+        relative, k = [], 0
+        for where, count in loads:
+            for columns in plan[k:k + count]:
+                relative.append(columns - where[0] if isinstance(where, tuple)
+                                else np.arange(len(columns)))
+            k += count
+        finished = False
         try:
-            pending = self._load(0, plan[0], windows[0])
-            for k in range(len(plan)):
-                slot = k % 2
+            index = self.indices(np.concatenate(relative).astype(np.int64, copy=False))
+            chunk = self._load(0, loads[0][0])
+            k = start = 0
+            for j, (where, count) in enumerate(loads):
+                slot = j % self.upload.slots
                 self.upload.wait(slot)
-                yield pending
-                self.upload.release(slot)
-                if k + 1 < len(plan):
-                    # Gathered on the host while the GPU still works on batch k.
-                    pending = self._load((k + 1) % 2, plan[k + 1], windows[k + 1])
+                for b in range(count):
+                    n = len(plan[k])
+                    batch = index[start:start + n]
+                    k, start = k + 1, start + n
+                    batches = tuple(self.buffers.gather(i, A, batch) for i, A in enumerate(chunk))
+                    if b == count - 1:  # the chunk's last gather is queued
+                        self.upload.release(slot)
+                    yield batches
+                if j + 1 < len(loads):
+                    # Read while the device works on the batches queued from this chunk.
+                    chunk = self._load((j + 1) % self.upload.slots, loads[j + 1][0])
+            finished = True
         finally:
-            # Also on an early exit: no copy may still be writing a buffer
-            # when the model moves on or the buffers are freed.
-            self.upload.drain()
+            if finished:
+                self.upload.settle()  # the pinned buffers are free (mostly, no wait)
+            else:
+                # An early exit: no copy may still be writing a buffer when the
+                # model moves on or the buffers are freed.
+                self.upload.drain()
 
 
 def make_batches(X, Y, dtype, xp, batch_size: int, stream: bool | None = None):

@@ -245,7 +245,8 @@ def _out_of_memory_message(model, m: int, batch_size: int, kind: str, exc) -> st
     return (f"out of {kind} training {model.layer_dims} on m = {m} examples ({where}, "
             f"{model.dtype}): {cause}. Try a smaller batch, e.g. "
             f"batch_size={smaller}; with data on the host, fit(..., stream=True) keeps only two "
-            f"batches on the GPU. The model keeps its parameters from before the failed step.")
+            f"chunks of the shuffle (about 2**24 values of X each) and the batch on the GPU. "
+            f"The model keeps its parameters from before the failed step.")
 
 
 def _examples(m, batch_size, steps_per_epoch, total_steps) -> int:

@@ -63,6 +63,97 @@ def test_streamed_batches_equal_resident_ones(overlap):
 
 
 @needs_cupy
+@pytest.mark.parametrize("data_dtype", ["float32", "float64"])
+def test_device_batches_are_kept_buffers_valid_until_the_next(data_dtype):
+    """On CuPy a batch is gathered into a buffer kept per batch width: the next
+    batch of that width overwrites it, so whoever keeps batches copies them."""
+    import cupy
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(5, 40), (rng.rand(1, 40) > 0.5).astype(np.float64)
+    plan = epoch_plan(40, 16, np.random.default_rng(2))  # widths 16, 16, 8
+    source = ResidentBatches(cupy.asarray(X, data_dtype), cupy.asarray(Y, data_dtype), "float32")
+    for epoch in range(2):
+        kept, seen = [], []
+        for Xb, Yb in source(plan):
+            assert Xb.dtype == Yb.dtype == np.float32 and Xb.flags.c_contiguous
+            kept.append((Xb.copy().get(), Yb.copy().get()))
+            seen.append(Xb)
+        for (a, b), columns in zip(kept, plan):
+            np.testing.assert_array_equal(a, X.astype(data_dtype)[:, columns].astype(np.float32))
+            np.testing.assert_array_equal(b, Y[:, columns].astype(np.float32))
+        assert seen[0] is seen[1] and seen[2] is not seen[0]
+
+
+def _streamed_and_resident(X, Y, plans, **kwargs):
+    """Each plan's batches from one StreamedBatches and one ResidentBatches, on the host."""
+    import cupy
+
+    from dlgpu.batching import StreamedBatches
+    streamed, resident = StreamedBatches(X, Y, "float32", 16, **kwargs), ResidentBatches(
+        np.asarray(X), Y, "float32")
+    for plan in plans:
+        yield ([(cupy.asnumpy(a), cupy.asnumpy(b)) for a, b in streamed(plan)],
+               list(resident(plan)))
+
+
+@needs_cupy
+@pytest.mark.parametrize("overlap", [True, False])
+@pytest.mark.parametrize("mapped", [False, True])
+def test_streamed_chunks_give_the_resident_batches(tmp_path, monkeypatch, overlap, mapped):
+    """Chunks of 64 columns (5 loads, the last short), two epochs, the same bits."""
+    monkeypatch.setattr(batching, "MIN_CHUNK_COLUMNS", 64)
+    monkeypatch.setattr(batching, "CHUNK_ELEMENTS", 7 * 64)
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(7, 300), (rng.rand(1, 300) > 0.5).astype(np.float64)
+    if mapped:
+        np.save(tmp_path / "X.npy", X)
+        X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    chunk = chunk_columns(7, 300, 16)
+    assert chunk == 64
+    plans = [epoch_plan(300, 16, np.random.default_rng(s), chunk) for s in (1, 2)]
+    plans.append(epoch_plan(300, 16, None))  # consecutive, as validation data
+    for streamed, resident in _streamed_and_resident(X, Y, plans, overlap=overlap):
+        assert len(streamed) == len(resident) == 19
+        for (a, b), (c, d) in zip(streamed, resident):
+            np.testing.assert_array_equal(a, c)
+            np.testing.assert_array_equal(b, d)
+
+
+@needs_cupy
+def test_streamed_batches_spread_wider_than_a_chunk_are_gathered_on_the_host(monkeypatch):
+    """A plan not drawn by chunks (one permutation of all columns) still streams right."""
+    monkeypatch.setattr(batching, "MIN_CHUNK_COLUMNS", 64)
+    monkeypatch.setattr(batching, "CHUNK_ELEMENTS", 7 * 64)
+    rng = np.random.RandomState(3)
+    X, Y = rng.randn(7, 300), (rng.rand(1, 300) > 0.5).astype(np.float64)
+    plan = epoch_plan(300, 16, np.random.default_rng(4))
+    assert batching.plan_windows(plan, 7, 300).count(None) > 10
+    (streamed, resident), = _streamed_and_resident(X, Y, [plan])
+    for (a, b), (c, d) in zip(streamed, resident):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+
+
+@needs_cupy
+def test_a_streamed_epoch_left_early_leaves_the_source_usable(monkeypatch):
+    import cupy
+
+    from dlgpu.batching import StreamedBatches
+    monkeypatch.setattr(batching, "MIN_CHUNK_COLUMNS", 64)
+    monkeypatch.setattr(batching, "CHUNK_ELEMENTS", 7 * 64)
+    rng = np.random.RandomState(5)
+    X, Y = rng.randn(7, 300), (rng.rand(1, 300) > 0.5).astype(np.float64)
+    plan = epoch_plan(300, 16, np.random.default_rng(6), 64)
+    source = StreamedBatches(X, Y, "float32", 16)
+    for k, _ in enumerate(source(plan)):
+        if k == 5:  # within the second chunk
+            break
+    got = [cupy.asnumpy(a) for a, _ in source(plan)]
+    for a, columns in zip(got, plan):
+        np.testing.assert_array_equal(a, X[:, columns].astype(np.float32))
+
+
+@needs_cupy
 @pytest.mark.skipif(not CUPY_IS_STANDIN, reason="the stand-in's Event keeps disable_timing")
 @pytest.mark.parametrize("overlap", [True, False])
 def test_streamed_batches_order_with_events_that_do_not_time(monkeypatch, overlap):

@@ -134,28 +134,37 @@ class _ComputeType:
 
 
 class PinnedUpload:
-    """Two slots of buffers that carry host batches to the device, one slot in flight.
+    """Slots of buffers that carry host data to the device, one slot in flight while
+    the device reads another.
 
-    Slot k holds, for each of the arrays of a batch, a flat pinned host buffer
-    of ``sizes[i]`` values and a device buffer of the same size.  The host
-    fills a slot's pinned buffers while the device computes on the other
-    slot; the copy runs on ``copy_stream`` (the current stream when
-    ``overlap=False``), and CUDA events order the streams: a copy waits until
-    the compute that last read its device buffers is done, and the compute
-    waits for its copy.  Events order, never time: ``disable_timing=True``.
+    Slot k holds, for each of the arrays of a load (a chunk of X and of Y),
+    a flat pinned host buffer of ``sizes[i]`` values and a device buffer of
+    the same size.  The host fills a slot's pinned buffers while the device
+    computes on the other slot; the copy runs on ``copy_stream`` (the current
+    stream when ``overlap=False``), and CUDA events order the streams: a copy
+    waits until the compute that last read its device buffers is done, and
+    the compute waits for its copy.  Events order, never time:
+    ``disable_timing=True``.  The host waits for an event (a host
+    synchronization) only when the copy it must not overwrite is still
+    running: ``Event.done`` (``cudaEventQuery``) asks without waiting.
     """
 
-    def __init__(self, sizes, dtype, overlap: bool = True):
+    def __init__(self, sizes, dtype, overlap: bool = True, slots: int = 2):
         import cupy
         import cupyx
 
-        self.cupy, self.overlap = cupy, overlap
-        self.pinned = [[cupyx.empty_pinned(size, dtype) for size in sizes] for _ in range(2)]
-        self.device = [[cupy.empty(size, dtype) for size in sizes] for _ in range(2)]
+        self.cupy, self.overlap, self.sizes = cupy, overlap, tuple(sizes)
+        self.pinned = [[cupyx.empty_pinned(size, dtype) for size in sizes]
+                       for _ in range(slots)]
+        self.device = [[cupy.empty(size, dtype) for size in sizes] for _ in range(slots)]
         self.copy_stream = cupy.cuda.Stream(non_blocking=True) if overlap else None
-        self.copied = [cupy.cuda.Event(disable_timing=True) for _ in range(2)]
-        self.consumed = [cupy.cuda.Event(disable_timing=True) for _ in range(2)]
+        self.copied = [cupy.cuda.Event(disable_timing=True) for _ in range(slots)]
+        self.consumed = [cupy.cuda.Event(disable_timing=True) for _ in range(slots)]
         self.compute = None
+
+    @property
+    def slots(self) -> int:
+        return len(self.device)
 
     @staticmethod
     def _views(buffers, shapes):
@@ -163,7 +172,7 @@ class PinnedUpload:
 
     def host_buffers(self, slot: int, shapes) -> list:
         """The pinned host views ``(rows, n)`` of ``slot``, once its last copy is done."""
-        self.copied[slot].synchronize()
+        _finish(self.copied[slot])
         return self._views(self.pinned[slot], shapes)
 
     def copy(self, slot: int, shapes) -> list:
@@ -179,7 +188,9 @@ class PinnedUpload:
         return device
 
     def wait(self, slot: int) -> None:
-        """The current stream waits for ``slot``'s copy (the host too when not overlapping)."""
+        """The current stream waits for ``slot``'s copy (the host too when not overlapping).
+
+        ``stream.wait_event`` is no host synchronization: the GPU waits."""
         self.cupy.cuda.get_current_stream().wait_event(self.copied[slot])
         if not self.overlap:
             self.copied[slot].synchronize()
@@ -188,8 +199,52 @@ class PinnedUpload:
         """The work queued so far on the current stream is the last to read ``slot``."""
         self.consumed[slot].record(self.cupy.cuda.get_current_stream())
 
+    def settle(self) -> None:
+        """Wait until no copy reads the pinned buffers (no wait when none does)."""
+        for event in self.copied:
+            _finish(event)
+
     def drain(self) -> None:
         """Wait until no copy writes and no compute reads the buffers."""
         if self.copy_stream is not None:
             self.copy_stream.synchronize()
         self.cupy.cuda.get_current_stream().synchronize()
+
+
+def _finish(event) -> None:
+    """The host waits for ``event``, only if it has not happened yet."""
+    if not event.done:  # cudaEventQuery: no synchronization
+        event.synchronize()
+
+
+class IndexUpload:
+    """Column indices for the device: one host-to-device copy a plan, no allocation.
+
+    An int64 pinned host buffer and a device buffer, both kept and grown
+    only for a longer plan.  The copy runs on the current stream, after the
+    work that read the previous indices; the host rewrites the pinned buffer
+    only once the previous copy is done (it asks first, see :func:`_finish`).
+    """
+
+    def __init__(self):
+        import cupy
+
+        self.cupy = cupy
+        self.pinned = self.device = None
+        self.copied = cupy.cuda.Event(disable_timing=True)
+
+    def __call__(self, indices) -> object:
+        """``indices`` (1-d, host) as a device int64 array, valid until the next call."""
+        import cupyx
+
+        n = len(indices)
+        _finish(self.copied)
+        if self.pinned is None or self.pinned.size < n:
+            self.pinned = cupyx.empty_pinned(max(n, 1), np.int64)
+            self.device = self.cupy.empty(max(n, 1), np.int64)
+        host, device = self.pinned[:n], self.device[:n]
+        host[...] = indices
+        stream = self.cupy.cuda.get_current_stream()
+        device.set(host, stream=stream)
+        self.copied.record(stream)
+        return device

@@ -335,18 +335,31 @@ class ndarray:
 
     def take(self, indices, axis=None, out=None):
         ready()
-        # _routines_indexing.pyx _take: host indices are copied to the device;
-        # out is typed _ndarray_base and must match dtype and shape.
+        # _routines_indexing.pyx _take: host indices are copied to the device
+        # (``core.array(indices, dtype=int)``); out is typed _ndarray_base and
+        # must match dtype ("Output dtype mismatch", no cast) and shape
+        # ("Output shape mismatch"); then one ``cupy_take`` ElementwiseKernel
+        # writes out (no allocation when out is given).  The kernel wraps
+        # indices (``out_i = indices % index_range``, negative ones too): no
+        # bounds error, mode="wrap".
         index = indices._data if isinstance(indices, ndarray) else np.asarray(indices)
         _h2d_counts(indices)
         if out is None:
-            result = _new(np.take(self._data, index, axis=axis))
+            result = _new(np.take(self._data, index, axis=axis, mode="wrap"))
             _elementwise(result.size)  # one take kernel
             return result
         target = _typed("out", out)
         if target.dtype != self.dtype:
             raise TypeError("Output dtype mismatch")
-        np.take(self._data, index, axis=axis, out=target)
+        if axis is None:
+            shape = np.shape(index)
+        else:
+            axis = axis % max(self.ndim, 1)
+            shape = self.shape[:axis] + np.shape(index) + self.shape[axis + 1:]
+        if target.shape != shape:
+            raise ValueError("Output shape mismatch")
+        # np.take's own out= with mode="wrap" writes out directly, as the kernel does
+        np.take(self._data, index, axis=axis, out=target, mode="wrap")
         _elementwise(target.size)
         return out
 

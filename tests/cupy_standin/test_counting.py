@@ -163,3 +163,15 @@ def test_a_reduction_kernel_may_go_through_cub(cp):
     with counting() as c:  # two inputs: CuPy's own kernel, one launch, even in full
         dot(x, w, out=cp.empty((), np.float32))
     assert (c.launches, c.allocations) == (1, 1)
+
+
+def test_take_into_out_is_one_launch_and_no_allocation(cp):
+    x = cp.asarray(np.arange(12.0).reshape(3, 4))
+    index = cp.asarray(np.array([3, 0]))
+    out = cp.empty((3, 2))
+    with counting() as c:
+        cp.take(x, index[0:2], axis=1, out=out)
+    assert (c.launches, c.allocations, c.syncs) == (1, 0, 0)
+    with counting() as c:  # host indices: CuPy copies them to a new device array first
+        cp.take(x, np.array([1, 2]), axis=1, out=out)
+    assert (c.launches, c.allocations) == (2, 1) and c.kinds["copy_h2d"] == 1

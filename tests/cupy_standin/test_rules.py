@@ -82,6 +82,19 @@ def test_take_refuses_mixed_placement(x):
         cupy.take(host, columns, axis=1, out=out)
 
 
+def test_take_into_out_follows_cupy(x):
+    """cupy/_core/_routines_indexing.pyx ``_take``: out must have the input's
+    dtype (no cast) and the result's shape; indices wrap (``indices % index_range``)."""
+    index = cupy.asarray(np.array([2, -1, 4]))
+    out = cupy.empty((2, 3))
+    cupy.take(x, index, axis=1, out=out)
+    np.testing.assert_array_equal(out.get(), [[2, 2, 1], [5, 5, 4]])
+    with pytest.raises(TypeError, match="Output dtype mismatch"):
+        cupy.take(x, index, axis=1, out=cupy.empty((2, 3), np.float32))
+    with pytest.raises(ValueError, match="Output shape mismatch"):
+        cupy.take(x, index, axis=1, out=cupy.empty((3, 2)))
+
+
 def test_assignment_and_copyto_refuse_host_arrays(x):
     with pytest.raises(ValueError, match="non-scalar numpy.ndarray"):
         x[...] = np.ones((2, 3))
