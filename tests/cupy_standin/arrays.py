@@ -478,6 +478,14 @@ def matmul(a, b, out=None):
     x, y = _typed("a", a), _typed("b", b)
     check_cublas()
     _matmul_counts(x, y, None if out is None else _typed("out", out))
+    if np.promote_types(x.dtype, y.dtype).name == "bfloat16":
+        # tensordot_core_v11: bfloat16 C takes CUBLAS_COMPUTE_32F, a float32 sum
+        # rounded once to bfloat16 (ml_dtypes' own matmul rounds differently)
+        product = np.matmul(x.astype(np.float32), y.astype(np.float32))
+        if out is None:
+            return _new(product.astype(x.dtype))
+        _typed("out", out)[...] = product
+        return out
     if out is None:
         return _new(np.matmul(x, y))
     np.matmul(x, y, out=_typed("out", out))
