@@ -71,7 +71,7 @@ def resolve_dtype(dtype) -> Precision:
     where ``ml_dtypes`` is not installed.
     """
     name = dtype.strip().lower() if isinstance(dtype, str) else None
-    if name is None:
+    if name is None and dtype is not None:  # np.dtype(None) would be float64
         try:
             name = np.dtype(dtype).name
         except TypeError:
@@ -171,16 +171,16 @@ def _cublas_operand(x, xp):
     leading dimension ``strides[1]``, taken with ``CUBLAS_OP_T``.  A
     length-1 axis has any stride.  Anything else is copied to C order.
     """
-    from_op = xp.cuda.cublas
+    cublas = xp.cuda.cublas
     r, c = x.shape
     size = x.itemsize
     s0, s1 = x.strides
     if (c == 1 or s1 == size) and s0 > 0 and s0 % size == 0 and (r == 1 or s0 // size >= c):
-        return x, from_op.CUBLAS_OP_N, max(s0 // size if r > 1 else c, 1)
+        return x, cublas.CUBLAS_OP_N, max(s0 // size if r > 1 else c, 1)
     if (r == 1 or s0 == size) and s1 > 0 and s1 % size == 0 and (c == 1 or s1 // size >= r):
-        return x, from_op.CUBLAS_OP_T, max(s1 // size if c > 1 else r, 1)
+        return x, cublas.CUBLAS_OP_T, max(s1 // size if c > 1 else r, 1)
     x = xp.ascontiguousarray(x)
-    return x, from_op.CUBLAS_OP_N, max(c, 1)
+    return x, cublas.CUBLAS_OP_N, max(c, 1)
 
 
 def _gemm_ex(A, B, out):

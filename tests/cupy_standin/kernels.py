@@ -43,7 +43,7 @@ import tempfile
 import numpy as np
 
 from .arrays import _new, _PYTHON_SCALARS, ndarray
-from . import counter as counting
+from . import bfloat16, counter as counting
 from .cuda import ready
 
 COMPILER = os.environ.get("CXX", "g++")
@@ -53,6 +53,7 @@ _CTYPES = {np.dtype(k): v for k, v in {
     "float32": "float", "float64": "double", "int8": "signed char", "int16": "short",
     "int32": "int", "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short",
     "uint32": "unsigned int", "uint64": "unsigned long long", "bool": "bool"}.items()}
+_CTYPES.update(bfloat16.ctypes_entry())  # CuPy 14's ``bfloat16`` class, see .bfloat16
 
 _PRELUDE = """#include <cmath>
 #include <cstdint>
@@ -153,7 +154,7 @@ CompileException.__module__ = "cupy.cuda.compiler"
 def render(params: list[_Param], scalars: set[str], type_map: dict[str, np.dtype],
            operation: str, preamble: str) -> str:
     """The host translation unit of one kernel (see the module docstring)."""
-    typedefs = "".join(f"typedef {_CTYPES[dtype]} {name};\n"
+    typedefs = bfloat16.header(type_map) + "".join(f"typedef {_CTYPES[dtype]} {name};\n"
                        for name, dtype in sorted(type_map.items()))
     binds = []
     for k, p in enumerate(params):
