@@ -6,8 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from dlgpu.backend.precision import (BF16_INSTALL_HINT, PRECISIONS, matmul_into,
-                                     resolve_dtype)
+from dlgpu.backend.precision import BF16_INSTALL_HINT, PRECISIONS, matmul_into, resolve_dtype
 
 from ..helpers import CUPY_IS_STANDIN, HAS_CUPY
 
@@ -233,6 +232,6 @@ def test_operands_must_chain_and_share_a_dtype(xp):
 def test_numpy_and_cupy_arrays_are_not_mixed(xp):
     if xp is np:
         pytest.skip("needs device arrays")
-    a, b, out = _args(xp)
+    a, b, _out = _args(xp)
     with pytest.raises(TypeError, match="all be NumPy arrays or all CuPy arrays"):
         matmul_into(a, b, np.zeros((2, 4), np.float32))

@@ -248,17 +248,17 @@ def gemm_ex(handle, transa, transb, m, n, k, alpha, A, Atype, lda, B, Btype, ldb
 
 def cublas_names() -> dict:
     """The names of ``cupy.cuda.cublas`` the stand-in has besides CUBLASError."""
-    return dict(gemmEx=gemm_ex, CUBLAS_OP_N=CUBLAS_OP_N, CUBLAS_OP_T=CUBLAS_OP_T,
-                CUBLAS_OP_C=CUBLAS_OP_C, CUBLAS_GEMM_DEFAULT=CUBLAS_GEMM_DEFAULT,
-                CUBLAS_GEMM_DEFAULT_TENSOR_OP=CUBLAS_GEMM_DEFAULT_TENSOR_OP,
-                **{name: value for value, name in _COMPUTE_NAMES.items()})
+    return {"gemmEx": gemm_ex, "CUBLAS_OP_N": CUBLAS_OP_N, "CUBLAS_OP_T": CUBLAS_OP_T,
+            "CUBLAS_OP_C": CUBLAS_OP_C, "CUBLAS_GEMM_DEFAULT": CUBLAS_GEMM_DEFAULT,
+            "CUBLAS_GEMM_DEFAULT_TENSOR_OP": CUBLAS_GEMM_DEFAULT_TENSOR_OP,
+            **{name: value for value, name in _COMPUTE_NAMES.items()}}
 
 
 def runtime_names() -> dict:
     """The cudaDataType names of ``cupy.cuda.runtime`` (cupy_backends/cuda/api/runtime.pyx
     copies _runtime_enum's names into the module)."""
-    return dict(CUDA_R_32F=CUDA_R_32F, CUDA_R_64F=CUDA_R_64F, CUDA_R_16F=CUDA_R_16F,
-                CUDA_R_16BF=CUDA_R_16BF)
+    return {"CUDA_R_32F": CUDA_R_32F, "CUDA_R_64F": CUDA_R_64F, "CUDA_R_16F": CUDA_R_16F,
+            "CUDA_R_16BF": CUDA_R_16BF}
 
 
 def reset() -> None:

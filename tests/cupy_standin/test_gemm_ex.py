@@ -86,7 +86,7 @@ def test_alpha_and_beta(cp):
 
 
 def test_beta_zero_does_not_read_c(cp):
-    X, Y, a, b, c = _operands(cp)
+    _X, _Y, a, b, c = _operands(cp)
     c[...] = np.nan
     _call(cp, a, b, c)
     assert np.isfinite(c.get()).all()
@@ -103,8 +103,8 @@ def test_transposed_operands(cp):
 
 
 @pytest.mark.parametrize("argument", [
-    dict(lda=4), dict(ldb=2), dict(ldc=4), dict(transa=3), dict(m=-1),
-    dict(transa=1, lda=2), dict(transb=1, ldb=3)])
+    {"lda": 4}, {"ldb": 2}, {"ldc": 4}, {"transa": 3}, {"m": -1},
+    {"transa": 1, "lda": 2}, {"transb": 1, "ldb": 3}])
 def test_invalid_values(cp, argument):
     from tests.cupy_standin.cuda import CUBLASError
     _, _, a, b, c = _operands(cp)
@@ -116,9 +116,9 @@ def test_unsupported_type_combinations(cp):
     from tests.cupy_standin.cuda import CUBLASError
     cublas, runtime = cp.cuda.cublas, cp.cuda.runtime
     _, _, a, b, c = _operands(cp)
-    for argument in (dict(compute=cublas.CUBLAS_COMPUTE_32F_FAST_TF32),  # bf16 in: not TF32
-                     dict(compute=cublas.CUBLAS_COMPUTE_64F), dict(b_type=runtime.CUDA_R_32F),
-                     dict(c_type=runtime.CUDA_R_64F), dict(algo=5)):
+    for argument in ({"compute": cublas.CUBLAS_COMPUTE_32F_FAST_TF32},  # bf16 in: not TF32
+                     {"compute": cublas.CUBLAS_COMPUTE_64F}, {"b_type": runtime.CUDA_R_32F},
+                     {"c_type": runtime.CUDA_R_64F}, {"algo": 5}):
         with pytest.raises(CUBLASError, match="CUBLAS_STATUS_NOT_SUPPORTED"):
             _call(cp, a, b, c, **argument)
 
@@ -140,9 +140,9 @@ def test_memory_outside_an_allocation_or_of_another_dtype(cp):
 
 def test_host_pointers_are_refused(cp):
     cublas, runtime = cp.cuda.cublas, cp.cuda.runtime
-    _, _, a, b, c = _operands(cp)
+    _, _, a, b, _c = _operands(cp)
     host = np.zeros((4, 5), np.float32)
-    keep, alpha, beta = _scalars()
+    _keep, alpha, beta = _scalars()
     with pytest.raises(ValueError, match="illegal address"):
         cublas.gemmEx(cp.cuda.get_cublas_handle(), 0, 0, 5, 4, 3, alpha, a.data.ptr,
                       runtime.CUDA_R_16BF, 5, b.data.ptr, runtime.CUDA_R_16BF, 3, beta,
