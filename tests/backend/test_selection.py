@@ -150,8 +150,10 @@ def test_the_cuda_extras_bring_the_toolkit_wheels():
     with open(os.path.join(root, "pyproject.toml"), "rb") as f:
         extras = tomllib.load(f)["project"]["optional-dependencies"]
     # [ctk] exists from CuPy 14 on (CuPy's setup.py); an older CuPy would ignore it.
-    assert extras["cuda12"] == ["cupy-cuda12x[ctk]>=14,<15"]
-    assert extras["cuda13"] == ["cupy-cuda13x[ctk]>=14,<15"]
+    assert extras["cuda12"] == ["cupy-cuda12x[ctk]>=14,<15", "ml_dtypes>=0.5"]
+    assert extras["cuda13"] == ["cupy-cuda13x[ctk]>=14,<15", "ml_dtypes>=0.5"]
+    # bfloat16 (dtype="bfloat16"): its own extra, in the CUDA ones and in the tests'
+    assert extras["bf16"] == ["ml_dtypes>=0.5"] and "ml_dtypes>=0.5" in extras["test"]
 
 
 def test_no_device_is_named(deviceless_cupy):

@@ -7,11 +7,14 @@ names dlgpu is known to use), that its memory-pool and out-of-memory paths
 behave, that its NCCL calls hand ``cupy.cuda.nccl`` device pointers, counts,
 datatypes and stream pointers NCCL accepts (one rank; see :mod:`.nccl`),
 which cuBLAS compute type (``cupy._core._routines_linalg``: TF32 or not)
-each of its matrix products would run with (see :mod:`.linalg`), and
+each of its matrix products would run with (see :mod:`.linalg`), that
+its direct cuBLAS ``gemmEx`` calls pass pointers, leading dimensions, ops
+and types cuBLAS accepts (:func:`.linalg.gemm_ex`), and
 that the arithmetic of dlgpu's own CUDA kernels matches NumPy: an
 ``ElementwiseKernel`` or ``ReductionKernel`` runs the kernel's own CUDA text
 (operation or expressions and preamble, exactly as handed to CuPy), compiled
-for the host with the system C++ compiler (see :mod:`.kernels`).
+for the host with the system C++ compiler (see :mod:`.kernels`;
+``ml_dtypes.bfloat16`` as CuPy 14's ``bfloat16`` class, see :mod:`.bfloat16`).
 
 What it does not prove: anything about speed, the GPU, the CUDA driver,
 NVRTC's or cuBLAS's numerics, NCCL with more than one rank, or real

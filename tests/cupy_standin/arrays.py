@@ -491,6 +491,20 @@ def matmul(a, b, out=None):
     x, y = _typed("a", a), _typed("b", b)
     check_cublas()
     _matmul_counts(x, y, None if out is None else _typed("out", out))
+    if np.promote_types(x.dtype, y.dtype).name == "bfloat16":
+        # tensordot_core_v11: bfloat16 C takes CUBLAS_COMPUTE_32F, a float32 sum
+        # rounded once to bfloat16 (ml_dtypes' own matmul rounds differently); the
+        # (1, k) @ (k, 1) path is (a.ravel() * b.ravel()).sum(out=c): products rounded
+        # to bfloat16, then _routines_math.pyx's bfloat16 sum, which adds in float
+        if x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1:
+            terms = (x.ravel() * y.ravel()).astype(np.float32)
+            product = terms.sum(dtype=np.float32).reshape(1, 1)
+        else:
+            product = np.matmul(x.astype(np.float32), y.astype(np.float32))
+        if out is None:
+            return _new(product.astype(x.dtype))
+        _typed("out", out)[...] = product
+        return out
     if out is None:
         return _new(np.matmul(x, y))
     np.matmul(x, y, out=_typed("out", out))

@@ -167,7 +167,9 @@ ERROR_ILLEGAL_ADDRESS = 700
 class CUBLASError(RuntimeError):
     """cupy_backends/cuda/libs/cublas.pyx: the status name is the message."""
 
-    _STATUS = {3: "CUBLAS_STATUS_ALLOC_FAILED", 13: "CUBLAS_STATUS_EXECUTION_FAILED"}
+    _STATUS = {1: "CUBLAS_STATUS_NOT_INITIALIZED", 3: "CUBLAS_STATUS_ALLOC_FAILED",
+               7: "CUBLAS_STATUS_INVALID_VALUE", 13: "CUBLAS_STATUS_EXECUTION_FAILED",
+               15: "CUBLAS_STATUS_NOT_SUPPORTED"}
 
     def __init__(self, status):
         self.status = status
@@ -390,19 +392,22 @@ def _mem_info() -> tuple[int, int]:
 
 def module() -> types.ModuleType:
     """The ``cupy.cuda`` namespace, with only the names dlgpu uses."""
+    from . import linalg  # imports this module
     runtime = types.SimpleNamespace(
         getDeviceCount=lambda: 1, memGetInfo=_mem_info,
         getDeviceProperties=_get_device_properties,
         # 0 says "no CUDA here" wherever dlgpu prints a version
         runtimeGetVersion=lambda: 0, driverGetVersion=lambda: 0,
-        CUDARuntimeError=CUDARuntimeError, errorMemoryAllocation=ERROR_MEMORY_ALLOCATION)
+        CUDARuntimeError=CUDARuntimeError, errorMemoryAllocation=ERROR_MEMORY_ALLOCATION,
+        **linalg.runtime_names())
     memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError)
-    cublas = types.SimpleNamespace(CUBLASError=CUBLASError)
+    # cupy/cuda/__init__.py: ``cupy.cuda.cublas`` is cupy_backends.cuda.libs.cublas
+    cublas = types.SimpleNamespace(CUBLASError=CUBLASError, **linalg.cublas_names())
     from . import nccl  # imports this module
 
     # Modules, not namespaces: ``from cupy.cuda import nccl`` imports them (see activate).
     cuda = types.ModuleType("cupy.cuda", "The CuPy stand-in's 'cupy.cuda' (tests only).")
     cuda.__dict__.update(
         Device=Device, Event=Event, Stream=Stream, get_current_stream=get_current_stream,
-        runtime=runtime, memory=memory, cublas=cublas, nccl=nccl.module())
+        get_cublas_handle=linalg.get_cublas_handle, runtime=runtime, memory=memory, cublas=cublas, nccl=nccl.module())
     return cuda

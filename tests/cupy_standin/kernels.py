@@ -57,7 +57,7 @@ import tempfile
 import numpy as np
 
 from .arrays import _new, _PYTHON_SCALARS, ndarray
-from . import counter as counting
+from . import bfloat16, counter as counting
 from .cuda import ready
 
 COMPILER = os.environ.get("CXX", "g++")
@@ -67,6 +67,7 @@ _CTYPES = {np.dtype(k): v for k, v in {
     "float32": "float", "float64": "double", "int8": "signed char", "int16": "short",
     "int32": "int", "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short",
     "uint32": "unsigned int", "uint64": "unsigned long long", "bool": "bool"}.items()}
+_CTYPES.update(bfloat16.ctypes_entry())  # CuPy 14's ``bfloat16`` class, see .bfloat16
 
 _PRELUDE = r"""#include <cmath>
 #include <cstddef>
@@ -257,8 +258,9 @@ def _decide_types(in_params, out_params, in_args, out_args):
 
 
 def _typedefs(type_map) -> str:
-    return "".join(f"typedef {_CTYPES[dtype]} {name};\n"
-                   for name, dtype in sorted(type_map.items()))
+    # CuPy's bfloat16 class first, where a placeholder is bfloat16 (.bfloat16)
+    return bfloat16.header(type_map) + "".join(f"typedef {_CTYPES[dtype]} {name};\n"
+                                               for name, dtype in sorted(type_map.items()))
 
 
 def _array_info(data: np.ndarray) -> tuple[int, int, int]:

@@ -21,13 +21,17 @@ As in cupy/_core/_routines_linalg.pyx and .pxd (CuPy 14.2):
 
 :func:`recording` is for the tests: the compute type in force at each
 cuBLAS GEMM the stand-in's ``matmul`` runs (:func:`gemm`), with the
-product's dtype.  The stand-in computes every product in the dtype's exact
+product's dtype; and for each direct ``cupy.cuda.cublas.gemmEx`` call
+(:func:`gemm_ex`), its C dtype and the name of the cuBLAS compute type it
+was given (``"CUBLAS_COMPUTE_32F"``): a string, never one of CuPy's
+``COMPUTE_TYPE_*`` numbers, since CuPy's setting does not reach it.  The stand-in computes every product in the dtype's exact
 arithmetic (NumPy's); it does not emulate TF32's rounding.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import types
 import warnings
@@ -107,6 +111,154 @@ def recording():
         yield record
     finally:
         _recordings.remove(record)
+
+
+# -- cupy.cuda.cublas.gemmEx -------------------------------------------------------
+# cupy_backends/cuda/libs/cublas.pxd (CuPy 14.2): the enums, ``cpdef enum`` so Python sees them
+CUBLAS_OP_N, CUBLAS_OP_T, CUBLAS_OP_C = 0, 1, 2
+CUBLAS_GEMM_DEFAULT, CUBLAS_GEMM_DEFAULT_TENSOR_OP = -1, 99
+CUBLAS_COMPUTE_32F, CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_COMPUTE_32F_FAST_TF32 = 68, 69, 77
+CUBLAS_COMPUTE_64F = 70
+# cupy_backends/cuda/api/_runtime_enum.pxd: cudaDataType
+CUDA_R_32F, CUDA_R_64F, CUDA_R_16F, CUDA_R_16BF = 0, 1, 2, 14
+_COMPUTE_NAMES = {CUBLAS_COMPUTE_32F: "CUBLAS_COMPUTE_32F",
+                  CUBLAS_COMPUTE_32F_PEDANTIC: "CUBLAS_COMPUTE_32F_PEDANTIC",
+                  CUBLAS_COMPUTE_32F_FAST_TF32: "CUBLAS_COMPUTE_32F_FAST_TF32",
+                  CUBLAS_COMPUTE_64F: "CUBLAS_COMPUTE_64F"}
+# cublasGemmEx's table of supported types (cuBLAS documentation, "cublasGemmEx"), the rows
+# dlgpu may use: compute type -> {(Atype = Btype, Ctype)}; the scale type (alpha, beta) is
+# float for the 32F compute types, double for 64F
+_SUPPORTED = {
+    **{compute: {(CUDA_R_16BF, CUDA_R_16BF), (CUDA_R_16BF, CUDA_R_32F), (CUDA_R_16F, CUDA_R_16F),
+                 (CUDA_R_16F, CUDA_R_32F), (CUDA_R_32F, CUDA_R_32F)}
+       for compute in (CUBLAS_COMPUTE_32F, CUBLAS_COMPUTE_32F_PEDANTIC)},
+    CUBLAS_COMPUTE_32F_FAST_TF32: {(CUDA_R_32F, CUDA_R_32F)},
+    CUBLAS_COMPUTE_64F: {(CUDA_R_64F, CUDA_R_64F)},
+}
+# cublasStatus_t
+CUBLAS_STATUS_NOT_INITIALIZED, CUBLAS_STATUS_INVALID_VALUE = 1, 7
+CUBLAS_STATUS_NOT_SUPPORTED = 15
+#: the handle ``cupy.cuda.get_cublas_handle()`` gives (one device)
+HANDLE = 0x5CB1A5
+
+
+def get_cublas_handle() -> int:
+    """cupy/cuda/device.pyx ``get_cublas_handle``: the current device's cuBLAS handle."""
+    return HANDLE
+
+
+def _data_dtype(data_type: int) -> np.dtype:
+    if data_type == CUDA_R_16BF:
+        import ml_dtypes
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype({CUDA_R_32F: "float32", CUDA_R_64F: "float64", CUDA_R_16F: "float16"}
+                    [data_type])
+
+
+def _matrix(ptr: int, data_type: int, rows: int, cols: int, ld: int, name: str) -> np.ndarray:
+    """The column-major (rows, cols) matrix at device address ``ptr`` with leading dimension
+    ``ld``, as a view of the stand-in's device memory; refused where cuBLAS would read
+    outside one allocation (an illegal address on a GPU) or where the allocation holds
+    another dtype (cuBLAS would misread its bytes)."""
+    from .cuda import device_bytes
+
+    dtype = _data_dtype(data_type)
+    if rows == 0 or cols == 0:
+        return np.zeros((rows, cols), dtype)
+    nbytes = ((cols - 1) * ld + rows) * dtype.itemsize
+    data = device_bytes(ptr, nbytes)
+    if data is None:
+        raise ValueError(f"gemmEx: {name} ({rows}x{cols}, ld={ld}) is not inside one device "
+                         f"allocation: an illegal address on a GPU")
+    if data.base is not None and data.base.dtype != dtype:
+        raise TypeError(f"gemmEx: {name} is given as {dtype} but its memory holds "
+                        f"{data.base.dtype}")
+    flat = data.view(dtype)
+    return np.lib.stride_tricks.as_strided(flat, shape=(rows, cols),
+                                           strides=(dtype.itemsize, ld * dtype.itemsize))
+
+
+def _scalar(address: int, compute_type: int, name: str) -> float:
+    """alpha or beta: a host pointer (CUBLAS_POINTER_MODE_HOST, CuPy's handles' mode)."""
+    from .cuda import device_bytes
+
+    c_type = ctypes.c_double if compute_type == CUBLAS_COMPUTE_64F else ctypes.c_float
+    if device_bytes(address, ctypes.sizeof(c_type)) is not None:
+        raise ValueError(f"gemmEx: {name} points to device memory; CuPy's handles read it "
+                         "from the host (CUBLAS_POINTER_MODE_HOST)")
+    return float(c_type.from_address(address).value)
+
+
+def gemm_ex(handle, transa, transb, m, n, k, alpha, A, Atype, lda, B, Btype, ldb, beta, C,
+            Ctype, ldc, computeType, algo) -> None:
+    """``cupy_backends.cuda.libs.cublas.gemmEx`` (cublas.pyx, CuPy 14.2), as cuBLAS runs it.
+
+    Column-major ``C (m, n) = alpha op(A) op(B) + beta C``, ``op(A)`` (m, k),
+    ``op(B)`` (k, n); pointers are device addresses (``x.data.ptr``), alpha
+    and beta host addresses of the scale type.  cuBLAS's checks
+    (cublasGemmEx): ``CUBLAS_STATUS_INVALID_VALUE`` for m, n or k < 0, an
+    op other than N, T or C, ``lda < max(1, m)`` (N) or ``max(1, k)`` (T),
+    ``ldb < max(1, k)`` (N) or ``max(1, n)`` (T), ``ldc < max(1, m)``;
+    ``CUBLAS_STATUS_NOT_SUPPORTED`` for a combination of types and compute
+    type outside its table (:data:`_SUPPORTED`) or an unknown algorithm;
+    ``CUBLAS_STATUS_NOT_INITIALIZED`` for a handle that is not CuPy's.  The
+    product: the operands upcast to float32 (float64 for 64F; exact), one
+    float32 matmul, scaled, stored in Ctype (bfloat16: rounded to nearest
+    even, once); beta = 0 does not read C.  One ``gemm`` launch, no
+    allocation, on the current stream.
+    """
+    from . import counter as counting
+    from .cuda import CUBLASError, check_cublas, ready
+
+    ready()
+    check_cublas()
+    if handle != HANDLE:
+        raise CUBLASError(CUBLAS_STATUS_NOT_INITIALIZED)
+    if min(m, n, k) < 0 or transa not in (0, 1, 2) or transb not in (0, 1, 2):
+        raise CUBLASError(CUBLAS_STATUS_INVALID_VALUE)
+    if (lda < max(1, m if transa == CUBLAS_OP_N else k)
+            or ldb < max(1, k if transb == CUBLAS_OP_N else n) or ldc < max(1, m)):
+        raise CUBLASError(CUBLAS_STATUS_INVALID_VALUE)
+    if (Atype != Btype or (Atype, Ctype) not in _SUPPORTED.get(computeType, ())
+            or algo not in (CUBLAS_GEMM_DEFAULT, CUBLAS_GEMM_DEFAULT_TENSOR_OP)):
+        raise CUBLASError(CUBLAS_STATUS_NOT_SUPPORTED)
+    if m == 0 or n == 0:
+        return
+    a = _matrix(A, Atype, *((m, k) if transa == CUBLAS_OP_N else (k, m)), lda, "A")
+    b = _matrix(B, Btype, *((k, n) if transb == CUBLAS_OP_N else (n, k)), ldb, "B")
+    c = _matrix(C, Ctype, m, n, ldc, "C")
+    if any(np.may_share_memory(c, x) for x in (a, b)):
+        raise ValueError("gemmEx: C overlaps A or B; cuBLAS's result would be undefined")
+    work = np.float64 if computeType == CUBLAS_COMPUTE_64F else np.float32
+    a = a.astype(work) if transa == CUBLAS_OP_N else a.T.astype(work)
+    b = b.astype(work) if transb == CUBLAS_OP_N else b.T.astype(work)
+    scale, shift = _scalar(alpha, computeType, "alpha"), _scalar(beta, computeType, "beta")
+    result = np.matmul(a, b) if k else np.zeros((m, n), work)
+    if scale != 1:
+        result *= work(scale)
+    if shift != 0:
+        result += work(shift) * c.astype(work)
+    counting.launch("gemm")
+    if _recordings:
+        entry = (c.dtype.name, _COMPUTE_NAMES[computeType])
+        for record in _recordings:
+            record.append(entry)
+    c[...] = result  # float32 -> bfloat16 in ml_dtypes rounds to nearest even
+
+
+def cublas_names() -> dict:
+    """The names of ``cupy.cuda.cublas`` the stand-in has besides CUBLASError."""
+    return {"gemmEx": gemm_ex, "CUBLAS_OP_N": CUBLAS_OP_N, "CUBLAS_OP_T": CUBLAS_OP_T,
+            "CUBLAS_OP_C": CUBLAS_OP_C, "CUBLAS_GEMM_DEFAULT": CUBLAS_GEMM_DEFAULT,
+            "CUBLAS_GEMM_DEFAULT_TENSOR_OP": CUBLAS_GEMM_DEFAULT_TENSOR_OP,
+            **{name: value for value, name in _COMPUTE_NAMES.items()}}
+
+
+def runtime_names() -> dict:
+    """The cudaDataType names of ``cupy.cuda.runtime`` (cupy_backends/cuda/api/runtime.pyx
+    copies _runtime_enum's names into the module)."""
+    return {"CUDA_R_32F": CUDA_R_32F, "CUDA_R_64F": CUDA_R_64F, "CUDA_R_16F": CUDA_R_16F,
+            "CUDA_R_16BF": CUDA_R_16BF}
 
 
 def reset() -> None:
