@@ -70,7 +70,7 @@ def worker(m_per_rank: int, steps: int, dtype: str) -> None:
                           "step_s": med(step_times), "sync_s": med(reduce_times),
                           "allreduce_s": med(allreduce) if allreduce else None,
                           "reduce_bcast_s": med(reduce_bcast) if reduce_bcast else None,
-                          "gradient_bytes": sum(int(g.nbytes) for g in grads.values())}))
+                          "gradient_bytes": int(flat.grads.flat.nbytes)}))
 
 
 def _launch(ranks: int, m_per_rank: int, steps: int, dtype: str, threads: int) -> dict:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import dlgpu
 from dlgpu.activations import ACTIVATIONS, get_activation
 from dlgpu.activations.kernels import KINDS
 
@@ -80,9 +81,35 @@ def test_each_kernel_computes_what_its_numpy_reference_computes(name, params, dt
 
 
 def test_every_kernel_kind_is_covered():
-    # the dropout kinds are compared with NumPy in tests/test_dropout.py
+    # the dropout kinds are compared with NumPy in tests/test_dropout.py, the outer-product
+    # kinds in test_the_outer_product_backward_is_the_numpy_one below
     assert {"forward", "forward_bias", "backward", "forward_bias_dropout",
-            "backward_dropout"} == set(KINDS)
+            "backward_dropout", "backward_outer", "backward_outer_dropout"} == set(KINDS)
+
+
+@pytest.mark.parametrize("keep_prob", [1.0, 0.7])
+@pytest.mark.parametrize("name,params", CASES, ids=[f"{n}{p}" for n, p in CASES])
+def test_the_outer_product_backward_is_the_numpy_one(name, params, keep_prob):
+    """dZ[l] = (W[l+1]^T dZ[l+1]) * g'(Z[l]) for a one-row W[l+1], in one kernel."""
+    from dlgpu.dropout import StepDropout
+    activation = get_activation(name, **params)
+    rng = np.random.default_rng(1)
+    wt, dZ = rng.standard_normal((6, 1)), rng.standard_normal((1, 40))
+    with np.errstate(all="ignore"):
+        A = activation.forward_cpu(rng.standard_normal((6, 40)) * 3)
+    columns = np.arange(40).reshape(1, -1)
+    results = []
+    for xp in (np, cupy):
+        masks = None if keep_prob == 1.0 else StepDropout(
+            keep_prob, 3, 5, xp.asarray(columns)).layer(1)
+        out = xp.empty((6, 40))
+        got = activation.backward_outer_(xp.asarray(wt), xp.asarray(dZ), xp.asarray(A), out,
+                                         masks)
+        assert got is out
+        results.append(dlgpu.to_numpy(out))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-13, atol=1e-300)
+    if keep_prob < 1.0:
+        assert (results[0] == 0).any()  # some units dropped
 
 
 def test_broadcasting_and_output_shape():
