@@ -49,11 +49,11 @@ def _data(model, m=M, seed=0):
     return X, model.output.targets(model._to_model(Y), model.dtype)
 
 
-def _counted_step(model, keep_prob=1.0, **step_args):
+def _counted_step(model, keep_prob=1.0, m=M, **step_args):
     from tests.cupy_standin import counting
-    X, T = _data(model)
+    X, T = _data(model, m)
     xp = dlgpu.backend.get_backend_module()
-    columns = xp.asarray(np.arange(M)).reshape(1, -1)
+    columns = xp.asarray(np.arange(m)).reshape(1, -1)
 
     def dropout(i):
         return None if keep_prob == 1.0 else StepDropout(keep_prob, 7, i, columns)
@@ -63,12 +63,14 @@ def _counted_step(model, keep_prob=1.0, **step_args):
     return counts
 
 
+# m = 300: each db row sum is long enough (>= 128) for CuPy to take CUB's path
+@pytest.mark.parametrize("m", [M, 300])
 @pytest.mark.parametrize("keep_prob", [1.0, 0.8])
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("L", [2, 3, 5])
-def test_a_full_batch_step_stays_within_its_budget(L, optimizer, keep_prob):
+def test_a_full_batch_step_stays_within_its_budget(L, optimizer, keep_prob, m):
     model = _model(L, optimizer=optimizer, keep_prob=keep_prob)
-    counts = _counted_step(model, keep_prob)
+    counts = _counted_step(model, keep_prob, m)
     assert counts.launches <= full_batch_budget(L), counts
     assert counts.allocations == 0, counts
     assert counts.syncs == 0, counts  # no host read between record points
@@ -116,3 +118,37 @@ def test_the_step_keeps_parameters_as_views_of_one_buffer():
     model.parameters_["b1"][...] = 0.0
     training.step(model, X, T)
     assert model._flat.holds(model.parameters_)
+
+
+def _epoch_counts(model, X, Y, m):
+    """What one more epoch of ``model.fit`` on the first m columns issues, after a warm-up."""
+    from tests.cupy_standin import counting
+    model.fit(X[:, :m], Y[:, :m])  # warm-up: the workspace for the batch width, kernels
+    with counting() as counts:
+        model.fit(X[:, :m], Y[:, :m])
+    return counts
+
+
+@pytest.mark.parametrize("settings", [{"optimizer": "gd"}, {"optimizer": "adam"},
+                                      {"optimizer": "momentum", "keep_prob": 0.9}])
+@pytest.mark.parametrize("L", [2, 3, 5])
+def test_a_mini_batch_step_with_resident_data_stays_within_its_budget(L, settings):
+    """Twenty more steps an epoch cost twenty steps: gathers, the step, the running cost.
+
+    Two fits of one epoch that differ only in their number of batches (10 or
+    30 of 32 examples) differ by exactly what 20 mini-batch steps issue: the
+    fit's checks, the epoch's index upload and its record are the same in both.
+    """
+    model = _model(L, batch_size=32, epochs=1, warm_start=True, verbose=0, **settings)
+    rng = np.random.RandomState(3)
+    xp = dlgpu.backend.get_backend_module()
+    # in the model's dtype (float64 data would add a cast a gather, docs/backends.md)
+    X = xp.asarray(rng.rand(DIMS[0], 960).astype(np.float32))
+    Y = xp.asarray(((rng.rand(1, 960) > 0.5) * 1.0).astype(np.float32))
+    short, long = _epoch_counts(model, X, Y, 320), _epoch_counts(model, X, Y, 960)
+    steps = 20
+    launches = long.launches - short.launches
+    assert launches <= steps * mini_batch_budget(L), (short, long)
+    assert launches == steps * (6 * L + 1), (short, long)  # 6L - 2, two gathers, the cost
+    assert long.allocations == short.allocations, (short, long)
+    assert long.syncs == short.syncs, (short, long)
