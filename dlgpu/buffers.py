@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import get_array_module
+from .backend.precision import resolve_dtype
 
 
 class FlatLayout:
@@ -74,6 +75,14 @@ class FlatArrays:
     def __init__(self, layout: FlatLayout, flat):
         self.layout, self.flat = layout, flat
         self.views = layout.views(flat)
+        self.compute_copy = None
+
+    @property
+    def compute(self) -> FlatArrays:
+        """The parameters the products read: a copy in the compute dtype, or these."""
+        # A property, not an attribute: ``self.compute = self`` would be a reference
+        # cycle, keeping the buffers (and the gradients beside them) until a GC pass.
+        return self if self.compute_copy is None else self.compute_copy
 
     @classmethod
     def zeros(cls, layout: FlatLayout, xp, dtype) -> FlatArrays:
@@ -102,17 +111,25 @@ def flat_parameters(model) -> FlatArrays:
     ``parameters_`` gets the views, so user code that keeps the dict sees
     the training.  Returns the :class:`FlatArrays`; its ``grads`` attribute
     is the gradients' flat buffer of the same layout, ``grad_views`` its views
-    by gradient name (``dW1``, ``db1``, ...).
+    by gradient name (``dW1``, ``db1``, ...), ``compute`` the parameters in
+    the model's compute dtype (the same object unless the model computes in
+    bfloat16 over float32 masters: :func:`dlgpu.backend.precision.resolve_dtype`).
     """
     params = model.parameters_
     flat = model.__dict__.get("_flat")
-    if flat is not None and flat.holds(params):
+    if (flat is not None and flat.holds(params)
+            and flat.compute.flat.dtype == resolve_dtype(model.dtype).compute):
         return flat
     first = next(iter(params.values()))
     xp = get_array_module(first)
     flat = FlatArrays.packing(params, xp, first.dtype)
     flat.grads = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=first.dtype))
     flat.grad_views = {"d" + key: view for key, view in flat.grads.views.items()}
+    compute = resolve_dtype(model.dtype).compute
+    # Mixed precision: the step's products read a copy in the compute dtype, cast from
+    # the master parameters once a step (one kernel); else the parameters themselves.
+    if compute != first.dtype:
+        flat.compute_copy = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=compute))
     model.__dict__["_flat"] = flat
     params.clear()
     params.update(flat.views)  # the same dict object: references to it stay current
@@ -123,23 +140,29 @@ class Workspace:
     """The arrays of one training step on m examples, allocated once.
 
     ``A[l]`` : (n_l, m) for the hidden layers l = 1 .. L-1 (A[0] is the
-    batch itself); ``ZL``, ``dZL`` : (n_L, m); ``row`` : (1, m); ``dA[l]`` : (n_l, m) for
+    batch itself, or ``X``, its copy in the compute dtype); ``ZL``, ``dZL`` :
+    (n_L, m); ``row`` : (1, m); ``dA[l]`` : (n_l, m) for
     l = 1 .. L-2, views of two ping-pong scratch buffers (dA[l-1] is computed
     from dZ[l], which must stay intact meanwhile).
     """
 
-    def __init__(self, layer_dims, m: int, xp, dtype):
+    def __init__(self, layer_dims, m: int, xp, dtype, compute=None):
         L = len(layer_dims) - 1
+        compute = dtype if compute is None else compute
         self.m = m
-        self.A = [None] + [xp.empty((layer_dims[l], m), dtype=dtype) for l in range(1, L)]
+        # What the products read (the batch X, A, dA, dZ) is in the compute dtype; ZL,
+        # the cost's input, in the master dtype.
+        self.X = (None if compute == dtype
+                  else xp.empty((layer_dims[0], m), dtype=compute))  # the batch, cast
+        self.A = [None] + [xp.empty((layer_dims[l], m), dtype=compute) for l in range(1, L)]
         self.ZL = xp.empty((layer_dims[L], m), dtype=dtype)
-        self.dZL = xp.empty((layer_dims[L], m), dtype=dtype)
+        self.dZL = xp.empty((layer_dims[L], m), dtype=compute)
         self.row = xp.empty((1, m), dtype=dtype)  # a value per example (the costs' scratch)
         self.dA = [None] * L
         # dA[l] for l = L-1 (when W[L] is not an outer product) down to 1: alternate buffers.
         rows = [layer_dims[l] for l in range(1, L)]
         if rows:
-            scratch = [xp.empty(max(rows) * m, dtype=dtype) for _ in range(2 if L > 2 else 1)]
+            scratch = [xp.empty(max(rows) * m, dtype=compute) for _ in range(2 if L > 2 else 1)]
             for l in range(L - 1, 0, -1):
                 buffer = scratch[(L - 1 - l) % len(scratch)]
                 self.dA[l] = buffer[:layer_dims[l] * m].reshape(layer_dims[l], m)
@@ -157,10 +180,10 @@ def workspace(model, m: int, xp) -> Workspace:
     if space is None:
         if len(spaces) >= 4:  # widths of an earlier fit
             spaces.clear()
-        space = spaces[key] = Workspace(model.layer_dims, m, xp, model.dtype)
+        precision = resolve_dtype(model.dtype)
+        space = spaces[key] = Workspace(model.layer_dims, m, xp, precision.master,
+                                        precision.compute)
     return space
-
-
 
 
 def release(model) -> None:

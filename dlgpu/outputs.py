@@ -58,9 +58,10 @@ class _ElementwiseHead:
     def gradient_spec(self, weighted: bool) -> KernelSpec:
         weight = ", T w" if weighted else ""
         error = f"({self.cuda_output} - y)" + (" * w" if weighted else "")
+        # dz in its own type D: the compute dtype, bfloat16 under mixed precision
         return KernelSpec(name=f"dlgpu_{self.name}_head{'_weighted' if weighted else ''}",
-                          in_params=f"T b, T y{weight}, T s", out_params="T z, T dz",
-                          operation=f"z = z + b; dz = ({error}) * s;",
+                          in_params=f"T b, T y{weight}, T s", out_params="T z, D dz",
+                          operation=f"z = z + b; dz = D(({error}) * s);",
                           preamble=self.cuda_preamble, scalars=("s",))
 
     def gradient_(self, Z, b, T, dZ, weights=None, weight_sum=None):
@@ -75,12 +76,15 @@ class _ElementwiseHead:
             kernel(*args, scale, Z, dZ)
             return dZ
         Z += b
-        dZ[...] = Z
-        self.activate_cpu_(dZ)
-        dZ -= T
+        work = dZ if dZ.dtype == Z.dtype else np.empty_like(Z)  # bfloat16 dZ: round once
+        work[...] = Z
+        self.activate_cpu_(work)
+        work -= T
         if weights is not None:
-            dZ *= weights
-        dZ *= scale
+            work *= weights
+        work *= scale
+        if work is not dZ:
+            dZ[...] = work
         return dZ
 
 
@@ -182,11 +186,12 @@ class SoftmaxOutput(_Classifier):
             kernel(*args, scale, Z, dZ, size=Z.shape[1])
             return dZ
         Z += b
-        dZ[...] = softmax(Z)
-        dZ -= T
+        work = softmax(Z)
+        work -= T
         if weights is not None:
-            dZ *= weights
-        dZ *= scale
+            work *= weights
+        work *= scale
+        dZ[...] = work  # bfloat16 dZ: rounded once
         return dZ
 
     def cost(self, Z, T, weights=None, weight_sum=None):
@@ -256,10 +261,10 @@ def _softmax_head_spec(weighted: bool) -> KernelSpec:
     }}
     for (ptrdiff_t k = 0; k < C; ++k) {{
         const T a = exp(z[k * m + i] - top) / sum;
-        dz[k * m + i] = ((a - y[k * m + i]){times_w}) * s;
+        dz[k * m + i] = D(((a - y[k * m + i]){times_w}) * s);
     }}"""
     return KernelSpec(name=f"dlgpu_softmax_head{'_weighted' if weighted else ''}",
-                      in_params=f"raw T b, raw T y{weight}, T s", out_params="raw T z, raw T dz",
+                      in_params=f"raw T b, raw T y{weight}, T s", out_params="raw T z, raw D dz",
                       operation=operation, preamble="", scalars=("s",))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .activations import Activation
 from .activations.kernels import KernelSpec, ReductionSpec, get_kernel, get_reduction_kernel
 from .backend import get_array_module, is_device_array
+from .backend.precision import matmul_into
 from .losses import binary_cross_entropy_from_logits
 
 
@@ -39,14 +40,18 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
     return output(ZL), ZL, (cache if keep_cache else None)
 
 
+def _product(A, B, out):
+    """A @ B, into ``out`` when given (bfloat16 operands: float32 accumulation)."""
+    return get_array_module(A).matmul(A, B) if out is None else matmul_into(A, B, out)
+
+
 def _hidden_forward(parameters: dict, X, hidden: Activation, dropout, space) -> list:
     """[A0, ..., A_{L-1}]: the hidden layers on X, into ``space.A`` when given."""
-    xp = get_array_module(X)
     A = X
     cache = [X]
     for l in range(1, n_layers(parameters)):
         # Z = W A_prev, then A = g(Z + b) in place: one fused kernel on CUDA.
-        Z = xp.matmul(parameters[f"W{l}"], A, out=None if space is None else space.A[l])
+        Z = _product(parameters[f"W{l}"], A, None if space is None else space.A[l])
         if dropout is None:
             A = hidden.forward_bias_(Z, parameters[f"b{l}"])
         else:
@@ -94,18 +99,18 @@ def _backward_from(parameters: dict, cache: list, dZ, hidden: Activation, dropou
     xp = get_array_module(dZ)
     for l in range(n_layers(parameters), 0, -1):
         A_prev = cache[l - 1]
-        xp.matmul(dZ, A_prev.T, out=grads[f"dW{l}"])
+        matmul_into(dZ, A_prev.T, grads[f"dW{l}"])
         row_sum(dZ, out=grads[f"db{l}"])
         if l > 1:
             W = parameters[f"W{l}"]
-            out = xp.empty_like(A_prev) if space is None else space.dA[l - 1]
+            out = xp.empty(A_prev.shape, A_prev.dtype) if space is None else space.dA[l - 1]
             layer = None if dropout is None else dropout.layer(l - 1)
             if W.shape[0] == 1:
                 # One output unit: W^T dZ is an outer product, made in the derivative's
                 # pass (a K = 1 GEMM would run far below its rate).
                 dZ = hidden.backward_outer_(W.T, dZ, A_prev, out, layer)
             else:
-                dA_prev = xp.matmul(W.T, dZ, out=out)
+                dA_prev = matmul_into(W.T, dZ, out)
                 if layer is None:
                     dZ = hidden.backward_(dA_prev, A_prev)
                 else:
@@ -113,38 +118,45 @@ def _backward_from(parameters: dict, cache: list, dZ, hidden: Activation, dropou
 
 
 def train_gradients(parameters: dict, X, T, hidden: Activation, output, grads: dict,
-                    space, dropout=None, weights=None, weight_sum=None):
+                    space, dropout=None, weights=None, weight_sum=None, b_out=None):
     """Forward and backward of one training step, writing every array into buffers.
 
-    X : (n_x, m); T : (n_L, m) targets; ``grads``: the arrays to write dW[l],
-    db[l] into (views of the flat gradient buffer); ``space``: a
-    :class:`dlgpu.buffers.Workspace` for m examples.  The output head's
-    ``gradient_`` adds b[L] and makes dZ[L] in one pass.  Returns ZL : (n_L, m)
+    X : (n_x, m), in the parameters' dtype; T : (n_L, m) targets; ``grads``:
+    the arrays to write dW[l], db[l] into (views of the flat gradient
+    buffer); ``space``: a :class:`dlgpu.buffers.Workspace` for m examples.
+    The output head's ``gradient_`` adds b[L] and makes dZ[L] in one pass.
+    Mixed precision: ``parameters`` are the bfloat16 copies the products
+    read, the gradients float32, and ``b_out`` the float32 b[L] added to the
+    float32 Z[L] (default: ``parameters``' own).  Returns ZL : (n_L, m)
     (b[L] included), a view of the workspace, for the cost.
     """
-    xp = get_array_module(X)
     L = n_layers(parameters)
     cache = _hidden_forward(parameters, X, hidden, dropout, space)
-    ZL = xp.matmul(parameters[f"W{L}"], cache[-1], out=space.ZL)
-    dZ = output.gradient_(ZL, parameters[f"b{L}"], T, space.dZL, weights, weight_sum)
+    ZL = matmul_into(parameters[f"W{L}"], cache[-1], space.ZL)
+    b_out = parameters[f"b{L}"] if b_out is None else b_out
+    dZ = output.gradient_(ZL, b_out, T, space.dZL, weights, weight_sum)
     _backward_from(parameters, cache, dZ, hidden, dropout, grads, space)
     return ZL
 
 
-_ROW_SUM = ReductionSpec(name="dlgpu_row_sum", in_params="T x", out_params="T y",
-                         map_expr="x", reduce_expr="a + b", post_map_expr="y = a",
-                         identity="0")
+# Summed in out's type F (float32 for bfloat16 dZ).  Names: CuPy's CUB path renames
+# the parameters by text replacement (cupy/_core/_cub_reduction.pyx), so x and y
+# must not occur in the expressions inside other words.
+_ROW_SUM = ReductionSpec(name="dlgpu_row_sum", in_params="T x", out_params="F y",
+                         map_expr="F(x)", reduce_expr="a + b", post_map_expr="y = a",
+                         identity="0", reduce_type="F")
 
 
 def row_sum(dZ, out):
-    """db = sum over the m columns of dZ : (n, m), written into ``out`` : (n, 1).
+    """db = sum over the m columns of dZ : (n, m), written into ``out`` : (n, 1), in
+    out's dtype (float32 for a bfloat16 dZ).
 
-    On CUDA CuPy's own reduction (one kernel; ``sum`` would go through CUB,
-    with a workspace allocation).
+    On CUDA one reduction kernel into ``out``: no allocation (``sum`` would
+    allocate its result and, through CUB, a workspace).
     """
     if is_device_array(dZ):
         return get_reduction_kernel(_ROW_SUM)(dZ, axis=1, keepdims=True, out=out)
-    return dZ.sum(axis=1, keepdims=True, out=out)
+    return dZ.sum(axis=1, keepdims=True, dtype=out.dtype, out=out)
 
 
 def cost(ZL, Y):

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import backend, buffers, losses, propagation, schedules
 from .backend.cuda import free_cached_blocks, out_of_memory_kind
+from .backend.precision import resolve_dtype
 from .batching import epoch_plan, make_batches
 from .buffers import flat_parameters, workspace
 from .callbacks import StopOnNaN
@@ -40,7 +41,7 @@ COST_EVERY = 100
 def evaluate(model, source, plan) -> tuple[float, float]:
     """Mean cost and accuracy of ``model`` over the batches ``source(plan)``; the
     accuracy is NaN for an output without one (regression)."""
-    head, dtype = model.output, model.dtype
+    head, dtype = model.output, _master(model)
     total_cost, correct, m = 0.0, 0, 0
     for Xb, Yb in source(plan):
         T = head.targets(Yb, dtype)
@@ -141,7 +142,7 @@ def train(model, X, Y, validation_data, callbacks, stream, sync, sample_weight=N
     stops; catch it to go on with the model.
     """
     xp = backend.get_array_module(model.parameters_["W1"])
-    dtype, m = model.dtype, X.shape[1]
+    dtype, m = _master(model), X.shape[1]
     callbacks = list(callbacks or [])
     if not any(isinstance(c, StopOnNaN) for c in callbacks):
         callbacks.insert(0, StopOnNaN("raise"))
@@ -282,6 +283,11 @@ def _schedule(model, start_epoch: int, run: int):
         cycle_start=start_epoch, cycle_epochs=run)
 
 
+def _master(model) -> np.dtype:
+    """The dtype of the model's parameters, data and costs (float32 for bfloat16)."""
+    return resolve_dtype(model.dtype).master
+
+
 def _ranks(sync) -> int:
     return 1 if sync is None else sync.size
 
@@ -303,12 +309,26 @@ def _penalty(model, n, sync, out=None):
 
 
 def gradients(model, X, T, dropout=None, weights=None, n=None):
-    """Forward and backward into the model's buffers; returns (ZL, the flat parameters)."""
+    """Forward and backward into the model's buffers; returns (ZL, the flat parameters).
+
+    Mixed precision (``dtype="bfloat16"``): the products read a bfloat16 copy
+    of the parameters, cast from the float32 masters here (one kernel), and
+    of X (cast into the workspace unless it is bfloat16 already).
+    """
+    xp = backend.get_array_module(X)
     flat = flat_parameters(model)
-    space = workspace(model, X.shape[1], backend.get_array_module(X))
-    ZL = propagation.train_gradients(model.parameters_, X, T, model.hidden, model.output,
+    space = workspace(model, X.shape[1], xp)
+    parameters, b_out = model.parameters_, None
+    if flat.compute is not flat:
+        xp.copyto(flat.compute.flat, flat.flat)
+        parameters = flat.compute.views
+        b_out = model.parameters_[f"b{len(model.layer_dims) - 1}"]
+        if X.dtype != space.X.dtype:
+            xp.copyto(space.X, X)
+            X = space.X
+    ZL = propagation.train_gradients(parameters, X, T, model.hidden, model.output,
                                      flat.grad_views, space, dropout, weights,
-                                     None if weights is None else n)
+                                     None if weights is None else n, b_out)
     return ZL, flat
 
 
@@ -370,7 +390,10 @@ def _train_full_batch(model, X, Y, recorder, sync, rate, dropout=None,
     Iterations count on from a warm start's ``n_iter_``; an epoch is a step.
     """
     X = model._to_model(X)
-    T = model.output.targets(model._to_model(Y), model.dtype)
+    compute = resolve_dtype(model.dtype).compute
+    if X.dtype != compute:  # mixed precision: the products read X in bfloat16, cast once
+        X = X.astype(compute)
+    T = model.output.targets(model._to_model(Y), _master(model))
     weights, n = None, X.shape[1]
     if sample_weight is not None:
         n = float(sample_weight.sum())
@@ -407,12 +430,12 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         Y = _with_weights(Y, sample_weight)
     X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
-    source = make_batches(X, Y, model.dtype, xp, batch_size, stream)
+    source = make_batches(X, Y, _master(model), xp, batch_size, stream)
     steps, epoch = 0, model.epochs_trained_
     first_step = model.n_iter_  # dropout's step counter goes on over a warm start
     steps_per_epoch = sync.steps_per_epoch(batch_size)
-    costs = xp.zeros(steps_per_epoch, dtype=model.dtype)
-    norms = xp.zeros(steps_per_epoch, dtype=model.dtype) if model.l2 else None
+    costs = xp.zeros(steps_per_epoch, dtype=_master(model))
+    norms = xp.zeros(steps_per_epoch, dtype=_master(model)) if model.l2 else None
     # lambda/(2 R n) ||W||^2 * n: each batch's penalty total, whatever its n
     l2 = model.l2 / (2.0 * _ranks(sync))
     while steps < total_steps:
@@ -439,7 +462,7 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
             if weighted:
                 nw = sums[k]
                 Yb, weights = Yb[:-1], Yb[-1:]
-            T = model.output.targets(Yb, model.dtype)
+            T = model.output.targets(Yb, _master(model))
             if norms is not None and nw > 0:  # of the parameters before the step, as its cost
                 _penalty(model, nw, sync, out=norms[k, ...])
             masks = None if dropout is None else dropout.at(

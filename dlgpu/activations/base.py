@@ -6,7 +6,10 @@ Each activation ``g`` gives
 * ``backward_cpu(dA, A)``: ``dZ = dA * g'(Z)`` on NumPy, written over ``dA``;
 * ``cuda_forward``: a CUDA C++ expression of ``z`` giving ``g(z)``;
 * ``cuda_backward``: a CUDA C++ expression of ``dz`` (holding dA) and ``a``
-  giving ``dA * g'(z)``.
+  giving ``dA * g'(z)``;
+
+both in the compute type ``C`` (the arrays' type, or float for bfloat16
+arrays: :mod:`dlgpu.activations.kernels`), its constants written ``C(1)``.
 
 The derivative is taken from the *output* ``A`` (as Chainer does), which is
 possible for every activation here, so the forward pass need not keep ``Z``.
@@ -25,6 +28,25 @@ from ..backend import get_array_module, is_device_array
 from .kernels import KernelSpec, get_kernel, kernel_spec
 
 
+def compute_dtype(dtype) -> np.dtype:
+    """The dtype arithmetic on arrays of ``dtype`` runs in: float64 for float64, float32
+    for float32 and for bfloat16 (whose values are stored, not computed in)."""
+    return np.dtype(np.float64) if np.dtype(dtype) == np.float64 else np.dtype(np.float32)
+
+
+def _work(A: np.ndarray) -> np.ndarray:
+    """NumPy: A itself where its dtype computes; a float32 copy of bfloat16 storage."""
+    return A if A.dtype == compute_dtype(A.dtype) else A.astype(compute_dtype(A.dtype))
+
+
+def _stored(work: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """NumPy: the result ``work`` written to A (rounded once, to nearest even, where
+    A is bfloat16); returns A."""
+    if work is not A:
+        A[...] = work
+    return A
+
+
 def zeros_row(Z: np.ndarray) -> np.ndarray:
     """Zeros of Z's dtype along its last axis, to compare Z with in ``np.maximum``/``np.minimum``.
 
@@ -41,7 +63,7 @@ class Activation:
     name: str = ""
     #: names of scalar parameters, passed to the CUDA kernels in this order
     params: tuple[str, ...] = ()
-    #: CUDA C++ expression of ``z`` (type ``T``) giving ``g(z)``
+    #: CUDA C++ expression of ``z`` (of the compute type ``C``) giving ``g(z)``
     cuda_forward: str = ""
     #: CUDA C++ expression of ``dz`` (dA) and ``a`` (g(z)) giving ``dA * g'(z)``
     cuda_backward: str = ""
@@ -73,7 +95,8 @@ class Activation:
         """Return ``g(Z)`` as a new array of Z's kind and dtype."""
         if is_device_array(Z):
             return _kernel(type(self), "forward")(Z, *self.param_values())
-        return self.forward_cpu(np.array(Z, copy=True))
+        work = self.forward_cpu(np.array(Z, dtype=compute_dtype(Z.dtype), copy=True))
+        return work if work.dtype == Z.dtype else _stored(work, np.empty_like(Z))
 
     def forward_bias_(self, A, b):
         """Fused ``A <- g(A + b)`` in place.
@@ -83,8 +106,9 @@ class Activation:
         if is_device_array(A):
             _kernel(type(self), "forward_bias")(b, *self.param_values(), A)
             return A
-        A += b
-        return self.forward_cpu(A)
+        work = _work(A)
+        work += b
+        return _stored(self.forward_cpu(work), A)
 
     def forward_bias_dropout_(self, A, b, dropout):
         """Fused ``A <- g(A + b) * D / keep_prob`` in place (inverted dropout).
@@ -95,17 +119,18 @@ class Activation:
         the backward pass).  Both multiply ``g(Z)`` by ``1/keep_prob`` or 0,
         so the two backends give the same numbers.
         """
-        scale = dropout.scale(A.dtype)
+        scale = dropout.scale(compute_dtype(A.dtype))
         if is_device_array(A):
             _kernel(type(self), "forward_bias_dropout")(
                 b, dropout.columns, *self.param_values(), dropout.key, dropout.threshold,
                 dropout.n_columns, scale, A)
             return A
-        A += b
-        self.forward_cpu(A)
-        A *= dropout.mask(A.shape[0])  # x * 1 and x * 0: the kernel's (keep ? scale : 0)
-        A *= scale
-        return A
+        work = _work(A)
+        work += b
+        self.forward_cpu(work)
+        work *= dropout.mask(A.shape[0])  # x * 1 and x * 0: the kernel's (keep ? scale : 0)
+        work *= scale
+        return _stored(work, A)
 
     def backward_dropout_(self, dA, A, dropout):
         """Fused ``dA <- dA * D / keep_prob * g'(Z)`` in place; returns dZ.
@@ -114,23 +139,28 @@ class Activation:
         kept; ``g'`` is taken from ``A * keep_prob`` (g(Z) where kept, to
         rounding; the dropped units' gradient is 0 whatever it is).
         """
-        scale = dropout.scale(dA.dtype)
+        work_dtype = compute_dtype(dA.dtype)
+        scale, keep_prob = dropout.scale(work_dtype), dropout.keep_prob_as(work_dtype)
         if is_device_array(dA):
             _kernel(type(self), "backward_dropout")(
                 A, dropout.columns, *self.param_values(), dropout.key, dropout.threshold,
-                dropout.n_columns, dropout.keep_prob_as(dA.dtype), scale, dA)
+                dropout.n_columns, keep_prob, scale, dA)
             return dA
-        dA *= dropout.mask(dA.shape[0])
-        dA *= scale
+        work = _work(dA)
+        work *= dropout.mask(dA.shape[0])
+        work *= scale
         dropout.release()
-        return self.backward_cpu(dA, A * dropout.keep_prob_as(A.dtype))
+        kept = A.astype(work_dtype)
+        kept *= keep_prob
+        return _stored(self.backward_cpu(work, kept), dA)
 
     def backward_(self, dA, A):
         """Fused ``dA <- dA * g'(Z)`` in place, from the output ``A``; returns dZ."""
         if is_device_array(dA):
             _kernel(type(self), "backward")(A, *self.param_values(), dA)
             return dA
-        return self.backward_cpu(dA, A)
+        work = _work(dA)
+        return _stored(self.backward_cpu(work, A.astype(work.dtype, copy=False)), dA)
 
     def backward_outer_(self, wt, dZ, A, out, dropout=None):
         """Fused ``out <- (wt dZ) * g'(Z)`` (masked and scaled as the forward pass
@@ -141,15 +171,19 @@ class Activation:
             if dropout is None:
                 _kernel(type(self), "backward_outer")(wt, dZ, A, *self.param_values(), out)
             else:
+                work_dtype = compute_dtype(A.dtype)
                 _kernel(type(self), "backward_outer_dropout")(
                     wt, dZ, A, dropout.columns, *self.param_values(), dropout.key,
-                    dropout.threshold, dropout.n_columns, dropout.keep_prob_as(A.dtype),
-                    dropout.scale(A.dtype), out)
+                    dropout.threshold, dropout.n_columns, dropout.keep_prob_as(work_dtype),
+                    dropout.scale(work_dtype), out)
             return out
-        np.multiply(wt, dZ, out=out)
+        work = _work(out)
+        np.multiply(wt, dZ, out=work, dtype=work.dtype)
         if dropout is None:
-            return self.backward_cpu(out, A)
-        return self.backward_dropout_(out, A, dropout)
+            self.backward_cpu(work, A.astype(work.dtype, copy=False))
+        else:
+            self.backward_dropout_(work, A, dropout)
+        return _stored(work, out)
 
     def derivative(self, A):
         """Return ``g'(Z)`` computed from ``A = g(Z)``, as a new array."""

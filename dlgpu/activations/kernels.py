@@ -1,6 +1,11 @@
 """CuPy elementwise kernels for the activations, built lazily and cached.
 
-Seven kernels per activation, each type-generic in ``T`` (float32, float64):
+Seven kernels per activation, each type-generic in the storage type ``T``
+(float32, float64, bfloat16).  Each reads its arrays into the compute type
+``C`` (T itself, float for bfloat16), computes there and rounds once when it
+stores, so a bfloat16 model's elementwise work is float32 arithmetic on
+bfloat16 storage; the activation's parameters (Leaky ReLU's slope) and
+dropout's 1/keep_prob arrive as float64 scalars and are used as C:
 
 ``forward_bias``  ``A <- g(A + b)``   in place on the GEMM output ``W A_prev``;
                   b (n_l, 1) broadcasts over the m columns.
@@ -39,28 +44,40 @@ from ..dropout import CUDA_PREAMBLE as DROPOUT_PREAMBLE
 # the element's index in C order over the output's shape, in CuPy as here.
 _KEEP = "dlgpu_dropout_keep(key, i / n_columns, col, threshold)"
 _DROPOUT_SCALARS = ("I key", "I threshold", "I n_columns")
+# The mask's factor in the compute type: 1/keep_prob where kept, 0 where dropped.
+_MASK = f"({_KEEP} ? C(scale) : C(0))"
+
+#: The compute type C of a storage type T: T itself for float and double, float for
+#: bfloat16 (CuPy 14's ``bfloat16`` class has no arithmetic of its own).  Every
+#: kernel reads its arrays into C, computes, and rounds once when it stores.
+COMPUTE_TYPE_PREAMBLE = """
+template <typename T> struct dlgpu_compute { typedef float type; };
+template <> struct dlgpu_compute<double> { typedef double type; };
+"""
+_C = "typedef typename dlgpu_compute<T>::type C; "
 
 #: kind -> (name suffix, array inputs, output, operation, trailing scalars); the
 #: activation's scalar parameters (e.g. ``slope``) follow the array inputs
 _KERNELS = {
-    "forward_bias": ("fwd_bias", "T b", "T a", "const T z = a + b; a = FORWARD;", ()),
-    "forward": ("fwd", "T z", "T a", "a = FORWARD;", ()),
-    "backward": ("bwd", "T a", "T dz", "dz = BACKWARD;", ()),
+    "forward_bias": ("fwd_bias", "T b", "T a", "const C z = C(a) + C(b); a = T(FORWARD);", ()),
+    "forward": ("fwd", "T x", "T a", "const C z = C(x); a = T(FORWARD);", ()),
+    "backward": ("bwd", "T y", "T g",
+                 "const C a = C(y); const C dz = C(g); g = T(BACKWARD);", ()),
     "forward_bias_dropout": (
         "fwd_bias_drop", "T b, I col", "T a",
-        f"const T z = a + b; a = FORWARD; a = a * ({_KEEP} ? scale : T(0));",
-        (*_DROPOUT_SCALARS, "T scale")),
+        f"const C z = C(a) + C(b); const C g = FORWARD; a = T(g * {_MASK});",
+        (*_DROPOUT_SCALARS, "float64 scale")),
     "backward_dropout": (
-        "bwd_drop", "T ad, I col", "T dz",
-        f"const T a = ad * keep_prob; dz = dz * ({_KEEP} ? scale : T(0)); dz = BACKWARD;",
-        (*_DROPOUT_SCALARS, "T keep_prob", "T scale")),
-    "backward_outer": ("bwd_outer", "T wt, T dzl, T a", "T dz",
-                       "dz = wt * dzl; dz = BACKWARD;", ()),
+        "bwd_drop", "T ad, I col", "T g",
+        f"const C a = C(ad) * C(keep_prob); const C dz = C(g) * {_MASK}; g = T(BACKWARD);",
+        (*_DROPOUT_SCALARS, "float64 keep_prob", "float64 scale")),
+    "backward_outer": ("bwd_outer", "T wt, T dzl, T y", "T g",
+                       "const C a = C(y); const C dz = C(wt) * C(dzl); g = T(BACKWARD);", ()),
     "backward_outer_dropout": (
-        "bwd_outer_drop", "T wt, T dzl, T ad, I col", "T dz",
-        f"dz = wt * dzl; const T a = ad * keep_prob; dz = dz * ({_KEEP} ? scale : T(0)); "
-        "dz = BACKWARD;",
-        (*_DROPOUT_SCALARS, "T keep_prob", "T scale")),
+        "bwd_outer_drop", "T wt, T dzl, T ad, I col", "T g",
+        f"const C a = C(ad) * C(keep_prob); const C dz = C(wt) * C(dzl) * {_MASK}; "
+        "g = T(BACKWARD);",
+        (*_DROPOUT_SCALARS, "float64 keep_prob", "float64 scale")),
 }
 KINDS = tuple(_KERNELS)
 #: the kinds that draw a dropout mask
@@ -85,21 +102,27 @@ def kernel_spec(name: str, kind: str, params: tuple[str, ...], forward: str, bac
 
     ``params``: its scalar parameters; ``forward``: a CUDA expression of ``z``
     giving ``g(z)``; ``backward``: one of ``dz`` (dA) and ``a`` giving
-    ``dA * g'(z)``; ``preamble``: the device functions they use.
+    ``dA * g'(z)``, all of the compute type ``C`` (T's, or float for a
+    bfloat16 T); ``preamble``: the device functions they use.
     """
     if kind not in _KERNELS:
         raise ValueError(f"unknown kernel kind {kind!r}; valid kinds are {', '.join(KINDS)}")
     suffix, array_input, output, operation, trailing = _KERNELS[kind]
+    preamble = COMPUTE_TYPE_PREAMBLE + preamble
     if trailing:
         preamble = preamble + DROPOUT_PREAMBLE
+    # A parameter arrives as a float64 scalar (not rounded to a bfloat16 T) and is used
+    # as a C, the type the expressions compute in.
+    bind = "".join(f"const C {p} = C(_{p}); " for p in params)
     return KernelSpec(
         name=f"dlgpu_{name}_{suffix}",
-        in_params=array_input + "".join(f", T {p}" for p in params)
+        in_params=array_input + "".join(f", float64 _{p}" for p in params)
         + "".join(f", {p}" for p in trailing),
         out_params=output,
-        operation=operation.replace("FORWARD", forward).replace("BACKWARD", backward),
+        operation=_C + bind
+        + operation.replace("FORWARD", forward).replace("BACKWARD", backward),
         preamble=preamble,
-        scalars=tuple(params) + tuple(p.split()[1] for p in trailing))
+        scalars=tuple(f"_{p}" for p in params) + tuple(p.split()[1] for p in trailing))
 
 
 _cache: dict = {}

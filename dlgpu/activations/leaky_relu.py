@@ -12,8 +12,8 @@ from .base import Activation
 class LeakyReLU(Activation):
     name = "leaky_relu"
     params = ("slope",)
-    cuda_forward = "(z > T(0) ? z : z * slope)"
-    cuda_backward = "(a > T(0) ? dz : dz * slope)"
+    cuda_forward = "(z > C(0) ? z : z * slope)"
+    cuda_backward = "(a > C(0) ? dz : dz * slope)"
 
     def __init__(self, slope: float = 0.01):
         if isinstance(slope, bool) or not isinstance(slope, (int, float, np.floating, np.integer)):

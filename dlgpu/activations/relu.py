@@ -16,8 +16,8 @@ from .base import Activation, zeros_row
 
 class ReLU(Activation):
     name = "relu"
-    cuda_forward = "(z < T(0) ? T(0) : z)"
-    cuda_backward = "dz * (a > T(0) ? T(1) : T(0))"
+    cuda_forward = "(z < C(0) ? C(0) : z)"
+    cuda_backward = "dz * (a > C(0) ? C(1) : C(0))"
 
     def forward_cpu(self, Z):
         # maximum() propagates NaN, so a diverged run stays visible.

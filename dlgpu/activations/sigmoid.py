@@ -18,7 +18,7 @@ __device__ __forceinline__ T dlgpu_sigmoid(T z) {
 }
 """
     cuda_forward = "dlgpu_sigmoid(z)"
-    cuda_backward = "dz * a * (T(1) - a)"
+    cuda_backward = "dz * a * (C(1) - a)"
 
     def forward_cpu(self, Z):
         # The same two branches without a masked (slow, scalar) NumPy loop:

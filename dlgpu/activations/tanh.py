@@ -8,7 +8,7 @@ from .base import Activation
 class Tanh(Activation):
     name = "tanh"
     cuda_forward = "tanh(z)"
-    cuda_backward = "dz * (T(1) - a * a)"
+    cuda_backward = "dz * (C(1) - a * a)"
 
     def forward_cpu(self, Z):
         return np.tanh(Z, out=Z)

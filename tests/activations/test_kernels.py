@@ -48,8 +48,10 @@ def test_a_broken_kernel_fails_to_compile():
 def test_rendered_source_binds_params_like_cupy():
     source = render_cuda_source(get_activation("leaky_relu").kernel_spec("backward"), "float64")
     assert "typedef double T;" in source
-    assert "const T slope" in source and "_raw_slope" not in source  # scalar by value
-    assert "const T &a = _raw_a[i];" in source and "T &dz = _raw_dz[i];" in source
+    # the slope by value, as a float64 (CuPy's fixed-type parameter), used as the compute type
+    assert "const double _slope" in source
+    assert "_raw__slope" not in source and "const C slope = C(_slope);" in source
+    assert "const T &y = _raw_y[i];" in source and "T &g = _raw_g[i];" in source
 
 
 @needs_cupy
