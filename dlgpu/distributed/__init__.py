@@ -8,10 +8,11 @@
     model = dlgpu.DeepNN(dims, batch_size=B)   # B is the global batch
     model.fit(X_local, Y_local, comm=comm)
 
-The maths of a step does not learn about ranks: each rank runs
-``propagation.backward`` on its examples, and the training loop hands the
-gradients to a :class:`~dlgpu.distributed.sync.GradientSync`, which sums
-them over the ranks in one all-reduce of one flat buffer.  One process is a
+The maths of a step does not learn about ranks: each rank computes its
+examples' gradients into its flat gradient buffer (:mod:`dlgpu.buffers`),
+and the training loop hands that buffer to a
+:class:`~dlgpu.distributed.sync.GradientSync`, which sums it over the ranks
+in one all-reduce.  One process is a
 communicator of size 1 (:class:`LocalCommunicator`) under the same sync,
 which then adds no work to a step.
 
