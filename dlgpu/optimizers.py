@@ -67,6 +67,13 @@ class Optimizer(abc.ABC):
         self.state: dict[str, dict] = {}
         self._flat: dict[str, FlatArrays] = {}
 
+    def __getstate__(self):
+        # The flat buffers are rebuilt from ``state`` (repacked at the next step): a
+        # pickle keeps each state array once.
+        state = dict(self.__dict__)
+        state["_flat"] = {}
+        return state
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.name:
