@@ -106,3 +106,25 @@ def test_the_products_floor_multiplies_what_the_step_multiplies(layer_dims):
         step.run()
         for key, value in step.parameters().items():
             assert np.array_equal(value, problem.parameters[key]), key
+
+
+def test_torch_launches_count_the_top_level_aten_ops_of_one_step():
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    from dlgpu.bench.steps import torch_launches
+
+    counts = []
+    for dims in ([6, 4, 1], [6, 4, 4, 1], [6, 4, 4, 4, 1]):
+        problem = make_problem(dims, 16, "float32", learning_rate=0.5)
+        step = make_step("torch", problem, "cpu")
+        step.run()
+        before = step.parameters()
+        count, unit = torch_launches(step, "cpu")
+        assert unit == "aten ops"
+        assert torch_launches(step, "cpu") == (count, unit)  # the same step, the same ops
+        # the profiled call was a real step
+        assert not np.array_equal(step.parameters()["W1"], before["W1"])
+        # at least the forward pass's linear and ReLU calls, and the loss
+        assert count >= 2 * (len(dims) - 1)
+        counts.append(count)
+    # a layer more adds the same ops each time (forward, backward, update)
+    assert counts[2] - counts[1] == counts[1] - counts[0] > 0
