@@ -128,3 +128,45 @@ def test_torch_launches_count_the_top_level_aten_ops_of_one_step():
         counts.append(count)
     # a layer more adds the same ops each time (forward, backward, update)
     assert counts[2] - counts[1] == counts[1] - counts[0] > 0
+
+
+def test_torch_launches_on_a_gpu_count_the_device_events_or_the_launch_calls(monkeypatch):
+    """Without a GPU here, the profiler's events are made up: what is counted from them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    import torch.profiler
+    from types import SimpleNamespace
+
+    from dlgpu.bench.steps import Step, torch_launches
+
+    CUDA, CPU = torch.autograd.DeviceType.CUDA, torch.autograd.DeviceType.CPU
+
+    def event(name, device_type):
+        return SimpleNamespace(name=name, device_type=device_type, cpu_parent=None)
+
+    def fake_profile(events):
+        class Profile:
+            def __init__(self, activities):
+                assert torch.profiler.ProfilerActivity.CUDA in activities
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def events(self):
+                return events
+        return Profile
+
+    ran = []
+    step = Step(lambda: ran.append(1), lambda: None, dict, "float32")
+    on_device = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
+                 event("cudaLaunchKernel", CPU), event("ampere_sgemm_64x64_nn", CUDA),
+                 event("Memset (Device)", CUDA), event("void elementwise_kernel", CUDA)]
+    monkeypatch.setattr(torch.profiler, "profile", fake_profile(on_device))
+    assert torch_launches(step, "gpu") == (3, "CUDA kernels") and ran == [1]
+    # no device events recorded: the runtime's launch calls instead
+    calls = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
+             event("cuLaunchKernel", CPU), event("cudaMemcpyAsync", CPU)]
+    monkeypatch.setattr(torch.profiler, "profile", fake_profile(calls))
+    assert torch_launches(step, "gpu") == (2, "CUDA kernels")
