@@ -54,9 +54,9 @@ def _kinds(counts) -> dict:
 
 @standin_only
 @pytest.mark.parametrize("config", [
-    dict(), dict(optimizer="momentum", l2=0.1), dict(optimizer="adam", keep_prob=0.8),
-    dict(n_out=3), dict(output="identity"), dict(n_out=4, output="softmax", l2=0.1),
-    dict(optimizer="rmsprop", n_out=2, keep_prob=0.9)], ids=repr)
+    {}, {"optimizer": "momentum", "l2": 0.1}, {"optimizer": "adam", "keep_prob": 0.8},
+    {"n_out": 3}, {"output": "identity"}, {"n_out": 4, "output": "softmax", "l2": 0.1},
+    {"optimizer": "rmsprop", "n_out": 2, "keep_prob": 0.9}], ids=repr)
 @pytest.mark.parametrize("L", [2, 3, 5])
 def test_the_table_lists_what_a_full_batch_step_issues(L, config):
     from tests.cupy_standin import counting
@@ -92,8 +92,8 @@ def _epoch(model, X, Y, m):
 
 @standin_only
 @pytest.mark.parametrize("config", [
-    dict(), dict(optimizer="adam", l2=0.1), dict(n_out=3, keep_prob=0.9),
-    dict(n_out=4, output="softmax")], ids=repr)
+    {}, {"optimizer": "adam", "l2": 0.1}, {"n_out": 3, "keep_prob": 0.9},
+    {"n_out": 4, "output": "softmax"}], ids=repr)
 @pytest.mark.parametrize("L", [2, 3])
 def test_the_table_lists_what_a_resident_mini_batch_step_issues(L, config):
     """Two one-epoch fits of 10 and 30 batches differ by what 20 steps issue."""

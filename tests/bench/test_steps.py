@@ -1,11 +1,14 @@
 """dlgpu and its peers compute the same thing, so their times can be compared."""
 
+import types
+
 import numpy as np
 import pytest
 
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step
+
 from ..helpers import require
 
 PEERS = {"torch": "torch", "sklearn": "sklearn"}
@@ -133,20 +136,18 @@ def test_torch_launches_count_the_top_level_aten_ops_of_one_step():
 def test_torch_launches_on_a_gpu_count_the_device_events_or_the_launch_calls(monkeypatch):
     """Without a GPU here, the profiler's events are made up: what is counted from them."""
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
-    import torch.profiler
-    from types import SimpleNamespace
-
+    profiler = pytest.importorskip("torch.profiler")
     from dlgpu.bench.steps import Step, torch_launches
 
     CUDA, CPU = torch.autograd.DeviceType.CUDA, torch.autograd.DeviceType.CPU
 
     def event(name, device_type):
-        return SimpleNamespace(name=name, device_type=device_type, cpu_parent=None)
+        return types.SimpleNamespace(name=name, device_type=device_type, cpu_parent=None)
 
     def fake_profile(events):
         class Profile:
             def __init__(self, activities):
-                assert torch.profiler.ProfilerActivity.CUDA in activities
+                assert profiler.ProfilerActivity.CUDA in activities
 
             def __enter__(self):
                 return self
@@ -163,10 +164,10 @@ def test_torch_launches_on_a_gpu_count_the_device_events_or_the_launch_calls(mon
     on_device = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
                  event("cudaLaunchKernel", CPU), event("ampere_sgemm_64x64_nn", CUDA),
                  event("Memset (Device)", CUDA), event("void elementwise_kernel", CUDA)]
-    monkeypatch.setattr(torch.profiler, "profile", fake_profile(on_device))
+    monkeypatch.setattr(profiler, "profile", fake_profile(on_device))
     assert torch_launches(step, "gpu") == (3, "CUDA kernels") and ran == [1]
     # no device events recorded: the runtime's launch calls instead
     calls = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
              event("cuLaunchKernel", CPU), event("cudaMemcpyAsync", CPU)]
-    monkeypatch.setattr(torch.profiler, "profile", fake_profile(calls))
+    monkeypatch.setattr(profiler, "profile", fake_profile(calls))
     assert torch_launches(step, "gpu") == (2, "CUDA kernels")

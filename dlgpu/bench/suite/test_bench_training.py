@@ -6,7 +6,6 @@ import importlib
 import pytest
 
 import dlgpu
-
 from dlgpu.bench.counts import dlgpu_step_bytes, step_bytes, step_flops, step_launches
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.results import IMPLEMENTATIONS
@@ -85,14 +84,14 @@ def _launches(implementation, step, shape, dtype, device) -> dict:
     PyTorch's from its profiler, over one step after a warm-up one.
     """
     if implementation == "dlgpu":
-        return dict(launches=step_launches(shape.layer_dims), launches_unit="kernels",
-                    launches_source="dlgpu's kernel table, counted on the CuPy stand-in",
-                    moved_bytes=dlgpu_step_bytes(shape.layer_dims, shape.m, dtype))
+        return {"launches": step_launches(shape.layer_dims), "launches_unit": "kernels",
+                "launches_source": "dlgpu's kernel table, counted on the CuPy stand-in",
+                "moved_bytes": dlgpu_step_bytes(shape.layer_dims, shape.m, dtype)}
     if implementation == "torch":
         step.run()  # warm-up: the profile is of a steady-state step
         count, unit = torch_launches(step, device)
-        return dict(launches=count, launches_unit=unit,
-                    launches_source="torch.profiler, one step after a warm-up")
+        return {"launches": count, "launches_unit": unit,
+                "launches_source": "torch.profiler, one step after a warm-up"}
     return {}
 
 
