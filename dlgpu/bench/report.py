@@ -121,6 +121,34 @@ max(FLOPs / GEMM rate, bytes / bandwidth); "% of floor" is floor / measured time
 A ratio "dlgpu ÷ X" is dlgpu's time over X's: below 1.00× dlgpu is faster."""
 
 
+LAUNCHES_NOTE = """\
+dlgpu's launches and bytes are those of its CUDA path, the same on every
+machine: its kernel table (`dlgpu.bench.counts.step_kernels`, one GEMM, fused
+elementwise kernel or reduction per entry), which the tests check kernel by
+kernel against the launches counted on the CuPy stand-in
+(`tests/bench/test_step_kernels.py`), with each kernel's bytes those of the
+arrays it reads and writes, each once.  On a CPU row NumPy does the same
+arithmetic in more, unfused passes, so there they say what the GPU step issues.
+The minimum is the least traffic the maths needs (each matrix product reads its
+operands and writes its result once, with the elementwise work fused into
+them); the ratio is what dlgpu's separate elementwise passes add.  PyTorch's launches come
+from `torch.profiler` over one step after a warm-up: on a GPU, the CUDA
+kernels (copies and memsets included) it saw on the device; on a CPU, the
+top-level ATen operators (views and transposes included), which are calls,
+not kernels."""
+
+
+def _torch_note(result_set: ResultSet, steps) -> str:
+    described = [(s.machine.get("dlgpu") or {}) for s in result_set.sources]
+    if any(d and not d.get("torch") for d in described):
+        return ("  PyTorch was not installed, so its columns hold a dash "
+                "(`pip install torch` to measure it).")
+    if any(r.impl == "torch" and r.info.get("launches") is None for r in steps):
+        return ("  A dash in PyTorch's launches: the file predates their record, or "
+                "PyTorch did not run that case.")
+    return ""
+
+
 def _section(title: str, table) -> list[str]:
     if not table[1]:
         return []
@@ -164,6 +192,9 @@ def build_report(result_set: ResultSet, out_dir, command: str | None = None) -> 
         lines += _section("Examples per second", tables.training_table(steps, "examples"))
         lines += _section("dlgpu against its peers and the hardware, per step",
                           tables.comparison_table(steps))
+        launches = _section("Launches and bytes moved per step", tables.launches_table(steps))
+        lines += launches + ([LAUNCHES_NOTE + _torch_note(result_set, steps), ""]
+                             if launches else [])
         lines += _section("GPU against CPU, per step", tables.speedup_table(steps))
         charts.training_time_chart(steps, out / "step_time.png", "step", flag)
         charts.roofline_chart(steps, out / "step_roofline.png", flag)

@@ -179,6 +179,48 @@ def torch_step(problem: Problem, device: str) -> Step:
                 problem.dtype)
 
 
+#: what :func:`torch_launches` counts, by device
+TORCH_LAUNCH_UNITS = {"cpu": "aten ops", "gpu": "CUDA kernels"}
+_LAUNCH_CALLS = ("cudaLaunchKernel", "cudaLaunchKernelExC", "cuLaunchKernel", "cuLaunchKernelEx")
+
+
+def torch_launches(step: Step, device: str) -> tuple[int, str]:
+    """What one more call of a PyTorch ``step`` issues, from ``torch.profiler``:
+    ``(count, unit)``, the unit one of :data:`TORCH_LAUNCH_UNITS`.
+
+    On a GPU, the events the profiler saw run on the device (kernels, copies
+    and memsets, as dlgpu's counter counts them), or where it recorded none
+    the CUDA runtime's kernel-launch calls; on the CPU, the top-level ATen
+    operators (those called from no other ATen operator: ``aten::linear``
+    counts once, the ``addmm`` inside it not; views and transposes count).
+    Call it after a warm-up step, outside any timed region.
+    """
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    gpu = device == "gpu"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])
+    step.synchronize()
+    with profile(activities=activities) as prof:
+        step.run()
+        step.synchronize()
+    events = prof.events()
+    if gpu:
+        on_device = [e for e in events if e.device_type == torch.autograd.DeviceType.CUDA]
+        count = len(on_device) or sum(e.name in _LAUNCH_CALLS for e in events)
+        return count, TORCH_LAUNCH_UNITS[device]
+
+    def nested(event) -> bool:
+        parent = event.cpu_parent
+        while parent is not None:
+            if parent.name.startswith("aten::"):
+                return True
+            parent = parent.cpu_parent
+        return False
+    count = sum(e.name.startswith("aten::") and not nested(e) for e in events)
+    return count, TORCH_LAUNCH_UNITS[device]
+
+
 def sklearn_classifier(problem: Problem, max_iter: int):
     """An ``MLPClassifier`` doing plain full-batch gradient descent on the problem."""
     from sklearn.neural_network import MLPClassifier

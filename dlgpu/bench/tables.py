@@ -176,6 +176,59 @@ def comparison_table(results: list[Result]) -> Table:
     return header, rows
 
 
+def format_bytes(value: float) -> str:
+    """``136079892 -> '136 MB'``: decimal units, three significant digits."""
+    for suffix, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= scale:
+            return f"{_three_digits(value / scale)} {suffix}"
+    return f"{value:.0f} B"
+
+
+def dlgpu_moved(r: Result) -> tuple[int, int]:
+    """dlgpu's ``(launches, bytes moved)`` per step: as recorded by the suite, or for a file
+    that predates the record, from this dlgpu's kernel table (the suite's step: a
+    sigmoid output, plain gradient descent, full batch)."""
+    from .counts import dlgpu_step_bytes, step_launches
+
+    info = r.info
+    dims, m = info["layer_dims"], int(info["m"])
+    launches = info.get("launches")
+    moved = info.get("moved_bytes")
+    return (step_launches(dims) if launches is None else int(launches),
+            dlgpu_step_bytes(dims, m, r.dtype) if moved is None else int(moved))
+
+
+def _launch_cell(r: Result | None) -> str:
+    if r is None or r.info.get("launches") is None:
+        return "—"
+    return f"{r.info['launches']} {r.info.get('launches_unit', 'launches')}"
+
+
+def launches_table(results: list[Result]) -> Table:
+    """Per case and device: dlgpu's and PyTorch's time, launches per step, and the
+    bytes moved per step by dlgpu against the least the maths needs
+    (:mod:`dlgpu.bench.counts`)."""
+    header = ["network", "m", "dtype", "device", "dlgpu", "dlgpu launches", "dlgpu bytes",
+              "minimum bytes", "dlgpu bytes ÷ minimum", "PyTorch", "PyTorch launches"]
+    rows = []
+    for case, cells in _by_case(results).items():
+        for device in DEVICES:
+            ours, theirs = cells.get(("dlgpu", device)), cells.get(("torch", device))
+            if ours is None and theirs is None:
+                continue
+            row = _training_case(case) + [device.upper()]
+            minimum = (ours or theirs).info["bytes"]
+            if ours is None:
+                row += ["—"] * 3 + [format_bytes(minimum), "—"]
+            else:
+                launches, moved = dlgpu_moved(ours)
+                row += [result_time(ours), f"{launches} kernels", format_bytes(moved),
+                        format_bytes(minimum), format_ratio(moved / minimum)]
+            row += [result_time(theirs) if theirs else "—", _launch_cell(theirs)]
+            rows.append(row)
+    return header, rows
+
+
 def speedup_table(results: list[Result]) -> Table:
     """GPU against CPU for each implementation measured on both."""
     header = ["network", "m", "dtype", "implementation", "CPU", "GPU", "GPU speedup"]

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from dlgpu.bench import report
+from dlgpu.bench.counts import dlgpu_step_bytes, step_bytes, step_launches
 from dlgpu.bench.results import load
 from dlgpu.bench.tables import (
     column_label,
+    format_bytes,
     format_count,
     format_ratio,
     format_ratio_spread,
@@ -27,6 +29,9 @@ from dlgpu.bench.tables import (
 from ..helpers import require
 
 FIXTURE = Path(__file__).parent / "data" / "cpu_quick.json"
+#: the step benchmarks of dlgpu and PyTorch from a later quick run, which recorded the
+#: launches (PyTorch's from its profiler) and the bytes dlgpu moves per step
+LAUNCHES = Path(__file__).parent / "data" / "cpu_quick_launches.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -37,7 +42,7 @@ def _tables(markdown: str) -> dict:
         if line.startswith("### "):
             title = line[4:]
         elif line.startswith("| ") and title and title not in found:
-            block = [l for l in lines[i:] if l.startswith("|")]
+            block = lines[i:]
             block = block[:next((j for j, l in enumerate(block) if not l.startswith("|")),
                                 len(block))]
             cells = [[c.strip() for c in l.strip("|").split("|")] for l in block]
@@ -210,3 +215,81 @@ def test_the_suite_ships_inside_the_package():
     # the source tree's benchmarks/ runs the same functions, not copies
     from benchmarks import test_bench_training as entry
     assert entry.test_side_by_side is test_bench_training.test_side_by_side
+
+
+def _launch_rows(text):
+    return _tables(text)["Launches and bytes moved per step"]
+
+
+def test_launch_table_of_a_file_that_predates_the_counts(written):
+    """dlgpu's columns come from this dlgpu's kernel table; PyTorch's are a dash, said why."""
+    _, text = written
+    table = _launch_rows(text)
+    steps = [b for b in _benchmarks() if b["extra_info"]["kind"] == "step"]
+    for b in steps:
+        info = b["extra_info"]
+        if info["impl"] not in ("dlgpu", "torch"):
+            continue
+        dims, m = info["layer_dims"], info["m"]
+        row = [network(dims), str(m), info["dtype"], "CPU"]
+        assert _cell(table, row, "minimum bytes") == format_bytes(step_bytes(dims, m, "float32"))
+        assert _cell(table, row, "PyTorch launches") == "—"
+        if info["impl"] == "dlgpu":
+            moved = dlgpu_step_bytes(dims, m, "float32")
+            assert _cell(table, row, "dlgpu launches") == f"{step_launches(dims)} kernels"
+            assert _cell(table, row, "dlgpu bytes") == format_bytes(moved)
+            assert _cell(table, row, "dlgpu bytes ÷ minimum") == \
+                format_ratio(moved / step_bytes(dims, m, "float32"))
+            assert _cell(table, row, "dlgpu") == format_seconds_spread(
+                b["stats"]["median"], b["stats"]["q1"], b["stats"]["q3"])
+    assert "kernel by\nkernel against the launches counted on the CuPy stand-in" in text
+    assert "the file predates their record" in text
+
+
+def test_launch_table_holds_the_recorded_counts(tmp_path):
+    require("matplotlib")
+    text = report.build_report(load([LAUNCHES]), tmp_path, "test").read_text(encoding="utf-8")
+    table = _launch_rows(text)
+    benchmarks = _benchmarks(LAUNCHES)
+    assert {b["extra_info"]["impl"] for b in benchmarks} == {"dlgpu", "torch"}
+    for b in benchmarks:
+        info = b["extra_info"]
+        dims, m = info["layer_dims"], info["m"]
+        row = [network(dims), str(m), info["dtype"], "CPU"]
+        stats = b["stats"]
+        time = format_seconds_spread(stats["median"], stats["q1"], stats["q3"])
+        if info["impl"] == "dlgpu":
+            # recorded from the kernel table, which today's gives again
+            assert info["launches"] == step_launches(dims)
+            assert info["moved_bytes"] == dlgpu_step_bytes(dims, m, info["dtype"])
+            assert _cell(table, row, "dlgpu launches") == f"{info['launches']} kernels"
+            assert _cell(table, row, "dlgpu bytes") == format_bytes(info["moved_bytes"])
+            assert _cell(table, row, "dlgpu bytes ÷ minimum") == \
+                format_ratio(info["moved_bytes"] / info["bytes"])
+            assert _cell(table, row, "dlgpu") == time
+        else:
+            assert info["launches_unit"] == "aten ops" and info["launches"] > 0
+            assert _cell(table, row, "PyTorch launches") == f"{info['launches']} aten ops"
+            assert _cell(table, row, "PyTorch") == time
+    assert "the file predates" not in text and "PyTorch was not installed" not in text
+    assert "top-level ATen operators" in text
+
+
+def test_launch_table_without_pytorch_says_so(tmp_path):
+    require("matplotlib")
+    data = json.loads(LAUNCHES.read_text())
+    data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["impl"] != "torch"]
+    data["machine_info"]["dlgpu"]["torch"] = None
+    path = tmp_path / "no_torch.json"
+    path.write_text(json.dumps(data))
+    text = report.build_report(load([path]), tmp_path / "out", "test").read_text(encoding="utf-8")
+    header, rows = _launch_rows(text)
+    assert rows and all(r[header.index("PyTorch launches")] == "—" for r in rows)
+    assert all(r[header.index("PyTorch")] == "—" for r in rows)
+    assert "PyTorch was not installed, so its columns hold a dash" in text
+
+
+def test_format_bytes():
+    assert format_bytes(136079892) == "136 MB"
+    assert format_bytes(5839077396) == "5.84 GB"
+    assert format_bytes(2048) == "2.05 kB" and format_bytes(12) == "12 B"

@@ -1,11 +1,14 @@
 """dlgpu and its peers compute the same thing, so their times can be compared."""
 
+import types
+
 import numpy as np
 import pytest
 
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.runs import make_run
 from dlgpu.bench.steps import Unavailable, make_step
+
 from ..helpers import require
 
 PEERS = {"torch": "torch", "sklearn": "sklearn"}
@@ -106,3 +109,65 @@ def test_the_products_floor_multiplies_what_the_step_multiplies(layer_dims):
         step.run()
         for key, value in step.parameters().items():
             assert np.array_equal(value, problem.parameters[key]), key
+
+
+def test_torch_launches_count_the_top_level_aten_ops_of_one_step():
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    from dlgpu.bench.steps import torch_launches
+
+    counts = []
+    for dims in ([6, 4, 1], [6, 4, 4, 1], [6, 4, 4, 4, 1]):
+        problem = make_problem(dims, 16, "float32", learning_rate=0.5)
+        step = make_step("torch", problem, "cpu")
+        step.run()
+        before = step.parameters()
+        count, unit = torch_launches(step, "cpu")
+        assert unit == "aten ops"
+        assert torch_launches(step, "cpu") == (count, unit)  # the same step, the same ops
+        # the profiled call was a real step
+        assert not np.array_equal(step.parameters()["W1"], before["W1"])
+        # at least the forward pass's linear and ReLU calls, and the loss
+        assert count >= 2 * (len(dims) - 1)
+        counts.append(count)
+    # a layer more adds the same ops each time (forward, backward, update)
+    assert counts[2] - counts[1] == counts[1] - counts[0] > 0
+
+
+def test_torch_launches_on_a_gpu_count_the_device_events_or_the_launch_calls(monkeypatch):
+    """Without a GPU here, the profiler's events are made up: what is counted from them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    profiler = pytest.importorskip("torch.profiler")
+    from dlgpu.bench.steps import Step, torch_launches
+
+    CUDA, CPU = torch.autograd.DeviceType.CUDA, torch.autograd.DeviceType.CPU
+
+    def event(name, device_type):
+        return types.SimpleNamespace(name=name, device_type=device_type, cpu_parent=None)
+
+    def fake_profile(events):
+        class Profile:
+            def __init__(self, activities):
+                assert profiler.ProfilerActivity.CUDA in activities
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def events(self):
+                return events
+        return Profile
+
+    ran = []
+    step = Step(lambda: ran.append(1), lambda: None, dict, "float32")
+    on_device = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
+                 event("cudaLaunchKernel", CPU), event("ampere_sgemm_64x64_nn", CUDA),
+                 event("Memset (Device)", CUDA), event("void elementwise_kernel", CUDA)]
+    monkeypatch.setattr(profiler, "profile", fake_profile(on_device))
+    assert torch_launches(step, "gpu") == (3, "CUDA kernels") and ran == [1]
+    # no device events recorded: the runtime's launch calls instead
+    calls = [event("aten::mm", CPU), event("cudaLaunchKernel", CPU),
+             event("cuLaunchKernel", CPU), event("cudaMemcpyAsync", CPU)]
+    monkeypatch.setattr(profiler, "profile", fake_profile(calls))
+    assert torch_launches(step, "gpu") == (2, "CUDA kernels")

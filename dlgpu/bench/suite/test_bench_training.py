@@ -6,12 +6,11 @@ import importlib
 import pytest
 
 import dlgpu
-
-from dlgpu.bench.counts import step_bytes, step_flops
+from dlgpu.bench.counts import dlgpu_step_bytes, step_bytes, step_flops, step_launches
 from dlgpu.bench.problems import make_problem
 from dlgpu.bench.results import IMPLEMENTATIONS
 from dlgpu.bench.runs import make_run
-from dlgpu.bench.steps import Unavailable, make_step, products_step
+from dlgpu.bench.steps import Unavailable, make_step, products_step, torch_launches
 from dlgpu.bench.timing import RoundRobin, median_seconds, plan_rounds
 
 from .conftest import device_name, is_standin, measure
@@ -71,9 +70,29 @@ def test_training_step(benchmark, backend_name, device, ceilings, problems, impl
         pytest.skip(str(exc))
     info = _info("step", implementation, backend_name, device, problem,
                  computed_dtype=step.dtype, flops=step_flops(shape.layer_dims, shape.m),
-                 bytes=step_bytes(shape.layer_dims, shape.m, dtype), examples=shape.m)
+                 bytes=step_bytes(shape.layer_dims, shape.m, dtype), examples=shape.m,
+                 **_launches(implementation, step, shape, dtype, device))
     measure(benchmark, step.run, step.synchronize, info=info, ceilings=ceilings,
             group=f"step {shape.id} {dtype} {device}")
+
+
+def _launches(implementation, step, shape, dtype, device) -> dict:
+    """Launches (and, for dlgpu, bytes moved) per step, for the report's step tables.
+
+    dlgpu's from its kernel table (:func:`dlgpu.bench.counts.step_kernels`, which
+    tests/bench/test_step_kernels.py checks against the CuPy stand-in's counter);
+    PyTorch's from its profiler, over one step after a warm-up one.
+    """
+    if implementation == "dlgpu":
+        return {"launches": step_launches(shape.layer_dims), "launches_unit": "kernels",
+                "launches_source": "dlgpu's kernel table, counted on the CuPy stand-in",
+                "moved_bytes": dlgpu_step_bytes(shape.layer_dims, shape.m, dtype)}
+    if implementation == "torch":
+        step.run()  # warm-up: the profile is of a steady-state step
+        count, unit = torch_launches(step, device)
+        return {"launches": count, "launches_unit": unit,
+                "launches_source": "torch.profiler, one step after a warm-up"}
+    return {}
 
 
 @pytest.mark.parametrize("dtype", TRAINING_DTYPES)
