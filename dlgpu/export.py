@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import to_numpy
+from .backend.precision import resolve_dtype
 
 #: the ONNX operator set the graph uses (ONNX Runtime 1.13 and later run it) ...
 ONNX_OPSET = 17
@@ -58,10 +59,16 @@ def layers(model) -> list[tuple[np.ndarray, np.ndarray, str, dict]]:
 
 
 def export_dtype(model, dtype=None) -> np.dtype:
-    """The dtype of an export: ``dtype`` ("float32" or "float64"), None for the model's."""
+    """The dtype of an export: ``dtype`` ("float32" or "float64"), None for the model's.
+
+    The model's own is its master dtype: a ``dtype="bfloat16"`` (mixed
+    precision) model exports its float32 master weights as a float32 graph,
+    which computes what its ``predict_proba`` computes.
+    """
     try:
-        found = np.dtype(model.dtype if dtype is None else dtype)
-    except TypeError:
+        found = (resolve_dtype(model.dtype).master if dtype is None
+                 else np.dtype(dtype))
+    except (TypeError, ValueError):
         found = None
     if found is None or found.name not in EXPORT_DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(EXPORT_DTYPES)} (or None for the "
@@ -95,7 +102,8 @@ def to_onnx(model, path=None, *, dtype=None):
     raw (as ``predict_proba`` takes it: the saved preprocessing is in the
     graph), and its output ``"output"`` is (batch, n_L): ``predict_proba(X).T``.
     ``dtype``: ``"float32"`` or ``"float64"`` for the graph's tensors; None
-    (default) is the model's own dtype.  Operator set 17, IR version 8.
+    (default) is the model's own dtype (float32 for a bfloat16 model: its
+    master weights).  Operator set 17, IR version 8.
 
     Returns the ``onnx.ModelProto`` (checked with ``onnx.checker``).  Raises
     :class:`ImportError` naming ``pip install "dlgpu[onnx]"`` without onnx.
@@ -179,7 +187,8 @@ def to_torch(model, *, dtype=None):
     activation (``nn.ReLU``, ``nn.LeakyReLU(slope)``, ``nn.Tanh``,
     ``nn.Sigmoid``, ``nn.Identity``), the last one ``nn.Sigmoid`` or
     ``nn.Softmax(dim=1)`` (or ``nn.Identity``).  ``dtype``: ``"float32"``
-    or ``"float64"``; None (default) is the model's own.  Raises
+    or ``"float64"``; None (default) is the model's own (float32 for a
+    bfloat16 model: its master weights).  Raises
     :class:`ImportError` without torch.
     """
     torch = _import_torch()

@@ -18,7 +18,10 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
 
     The check runs on a copy of ``model`` in ``dtype`` (float64 by default:
     in float32 the differences are dominated by rounding) on the model's
-    backend; an unfitted model is checked at its initial parameters.  Values
+    backend (``float32`` or ``float64``: a ``dtype="bfloat16"`` model is
+    checked in ``dtype``, from its float32 master weights; in bfloat16 the
+    differences would be all rounding); an unfitted model is checked at its
+    initial parameters.  Values
     below about 1e-7 mean the gradients are right.  Each parameter costs two
     forward passes, so use a small network and few examples.
 
@@ -29,6 +32,9 @@ def gradient_check(model, X, Y, epsilon: float = 1e-7, dtype: str = "float64") -
     """
     epsilon = check_positive_float(epsilon, "epsilon")
     dtype = check_dtype(dtype)
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"gradient_check's dtype must be float32 or float64 (finite "
+                         f"differences in {dtype} are all rounding), got {dtype!r}")
     X = check_X(X, model.layer_dims[0])
     Y = model.output.check_targets(Y, X.shape[1])
     probe = copy.copy(model)

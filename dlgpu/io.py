@@ -3,7 +3,7 @@
 The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
 
 * ``W1``, ``b1``, ..., ``WL``, ``bL``: the parameters, ``W[l] : (n_l, n_{l-1})``
-  and ``b[l] : (n_l, 1)``, in the model's dtype, always stored from the host;
+  and ``b[l] : (n_l, 1)``, in the model's (master) dtype, always stored from the host;
 * ``__dlgpu_meta__``: a 1-D ``uint8`` array holding UTF-8 JSON (so nothing in
   the file is ever pickled): the format name and version, the dlgpu version,
   ``model.get_params()``, the backend the model was trained on, the name,
@@ -22,6 +22,11 @@ The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
   metadata.  Every fitted model's metadata also holds ``epochs_trained``
   and (gd) ``{"optimizer": {"name": "gd", "t": ..., "state": []}}``, which
   older readers ignore: with ``n_iter``, all a warm start needs.
+* format 4, only for a mixed-precision model (``dtype: "bfloat16"`` in
+  ``params``): its parameters and optimizer state are the float32 master
+  arrays (the parameter list says ``float32``), as the model keeps them.
+  Readers of formats 1-3 refuse the file by its version ("upgrade dlgpu")
+  rather than load float32 arrays into a model they cannot build.
 
 A model without preprocessing or optimizer state is still written as
 format 1, and the training settings (optimizer, l2, lr_schedule, ...) are
@@ -56,6 +61,7 @@ import numpy as np
 
 from . import backend
 from .backend import to_module
+from .backend.precision import resolve_dtype
 from ._version import __version__
 from .activations import Activation
 from .errors import BackendError, ModelFileError, NotFittedError
@@ -67,7 +73,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "read_
            "save_model"]
 
 FORMAT_NAME = "dlgpu.DeepNN"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 META_KEY = "__dlgpu_meta__"
 #: the arrays of ``model.preprocessing_`` (format 2), by their name in the file
 PREPROCESS_KEYS = {"shift": "preprocess_shift", "scale": "preprocess_scale",
@@ -117,7 +123,7 @@ def save_model(model, path) -> None:
 
 def _host_parameters(model, path: str) -> dict[str, np.ndarray]:
     """The model's parameters as NumPy arrays, checked as load_model will check them."""
-    expected = _parameter_specs(model.layer_dims, model.dtype)
+    expected = _parameter_specs(model.layer_dims, _master_name(model.dtype))
     names = list(model.parameters_)
     if sorted(names) != sorted(expected):
         raise ValueError(f"cannot save to {path!r}: parameters_ holds {names}, but "
@@ -168,6 +174,8 @@ def _metadata(model, parameters: dict[str, np.ndarray], path: str) -> dict:
     newer = (optimizer is not None and optimizer.state) or set(params) & {
         *TRAINING_DEFAULTS, "keep_prob", "matmul_precision"}
     version = 3 if newer else 1 if "preprocess" not in params else 2
+    if params.get("dtype") == "bfloat16":
+        version = 4  # float32 arrays in a "bfloat16" model: only readers that know that
     meta = {
         "format": FORMAT_NAME,
         "format_version": version,
@@ -311,7 +319,7 @@ def read_model(path, model_class, backend=None):
     -------
     model_class
         ``model_class(**params)`` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``,
-        ``b[l] : (n_l, 1)``, in the saved dtype), ``backend_`` and, when saved,
+        ``b[l] : (n_l, 1)``, in the saved master dtype), ``backend_`` and, when saved,
         ``costs_``, ``history_`` and ``n_iter_``, ``preprocessing_`` (None in
         a format-1 file), ``interrupted_`` and ``notes_``.  Its predictions are
         bit-identical to the saved model's on the same backend.
@@ -361,7 +369,10 @@ def _read(path: str, model_class):
         members = _member_names(archive, path)
         meta = _read_meta(archive, members, path)
         model = _build_model(model_class, meta, path)
-        specs = _parameter_specs(model.layer_dims, model.dtype)
+        specs = _parameter_specs(model.layer_dims, _master_name(model.dtype))
+        if model.dtype == "bfloat16" and meta.get("format_version", 1) < 4:
+            raise _error(path, "a bfloat16 model needs format version 4; the file says "
+                               f"{meta.get('format_version')}")
         extra = _preprocess_specs(meta, model, path)
         optimizer, states = _optimizer_specs(meta, model, path)
         state_keys = {_optimizer_key(s, name) for s in states for name in specs}
@@ -458,6 +469,8 @@ def _build_model(model_class, meta: dict, path: str):
         return model_class(**params)
     except (TypeError, ValueError) as exc:
         raise _error(path, f"the saved settings are not a valid DeepNN ({exc})") from exc
+    except ImportError as exc:  # dtype "bfloat16" without ml_dtypes
+        raise _error(path, f"the model cannot be built here: {exc}") from exc
 
 
 def _preprocess_specs(meta: dict, model, path: str) -> dict:
@@ -507,6 +520,11 @@ def _optimizer_specs(meta: dict, model, path: str):
         raise _error(path, "optimizer state needs format version 3; the file says "
                            f"{meta.get('format_version')}")
     return record, tuple(expected)
+
+
+def _master_name(dtype: str) -> str:
+    """The dtype name of the arrays of a model of ``dtype``: float32 for "bfloat16"."""
+    return resolve_dtype(dtype).master.name
 
 
 def _parameter_specs(layer_dims: list[int], dtype: str) -> dict[str, tuple[tuple, str]]:

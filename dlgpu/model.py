@@ -7,6 +7,7 @@ import numpy as np
 
 from . import backend, io, propagation, schedules
 from .backend.cuda import MATMUL_PRECISIONS, matmul_precision as precision_context
+from .backend.precision import Precision, resolve_dtype
 from .buffers import flat_parameters
 from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
@@ -56,8 +57,16 @@ class DeepNN:
         :func:`dlgpu.initializers.initialize`).
     seed : int or None
         Seed of the host-side weight draw.
-    dtype : str
-        ``float32`` or ``float64``; all arithmetic stays in this dtype.
+    dtype : {"float32", "float64", "bfloat16"}
+        ``float32`` or ``float64``: all arithmetic stays in this dtype.
+        ``bfloat16``: mixed precision (``pip install "dlgpu[bf16]"`` for
+        ``ml_dtypes``): the weights W, b, the optimizer state, dW, db and the
+        cost are float32 (the master copy), the matrix products take
+        bfloat16 inputs with float32 accumulation, and Z, A and dA are
+        stored in bfloat16.  ``parameters_``, saved models and exports hold
+        the float32 masters, and ``predict``, ``predict_proba``, ``score``
+        and ``cost`` run in float32 from them.  ``float16`` is refused: it
+        would need dynamic loss scaling, which dlgpu does not do.
     leaky_relu_slope : float
         Slope for z < 0 when ``hidden_activation="leaky_relu"``.
     batch_size : int or None
@@ -279,7 +288,7 @@ class DeepNN:
     def initialize_parameters(self) -> DeepNN:
         """Draw the initial parameters (on the host) and move them to the backend."""
         self.backend_ = backend.get_backend()
-        host = initialize(self.layer_dims, self.init, self.seed, self.dtype)
+        host = initialize(self.layer_dims, self.init, self.seed, self._precision_dtypes().master)
         self.parameters_ = {k: backend.to_device(v) for k, v in host.items()}
         self.costs_ = []
         self.n_iter_ = self.epochs_trained_ = 0
@@ -325,13 +334,27 @@ class DeepNN:
                                  "(or initialize_parameters()) first")
         return backend.get_array_module(self.parameters_["W1"])
 
+    def _precision_dtypes(self) -> Precision:
+        """The compute and master dtypes of ``dtype`` (``backend.precision.resolve_dtype``).
+
+        ``master`` (float32 for ``"bfloat16"``, else ``dtype`` itself) is the
+        dtype of everything the model keeps: ``parameters_``, the optimizer
+        state, the data of inference and ``cost``; ``compute`` is that of the
+        training step's GEMM inputs and Z, A, dA.  Computed on each call, as
+        ``dtype`` may be reassigned (``gradient_check``'s probe).
+        """
+        return resolve_dtype(self.dtype)
+
     def _precision(self):
         """The context of the model's matrix products (``matmul_precision``)."""
-        return precision_context(self._xp(), self.matmul_precision, self.dtype)
+        # The float32 products of a bfloat16 model (inference from the masters) follow it;
+        # its bfloat16 products are gemmEx with float32 accumulation whatever it says.
+        return precision_context(self._xp(), self.matmul_precision,
+                                 self._precision_dtypes().master)
 
     def _to_model(self, A):
-        """A as an array of the model's backend and dtype (no copy when already so)."""
-        return backend.to_module(A, self._xp(), self.dtype)
+        """A as an array of the model's backend and master dtype (no copy when already so)."""
+        return backend.to_module(A, self._xp(), self._precision_dtypes().master)
 
     # -- training ---------------------------------------------------------------
     def fit(self, X, Y, validation_data=None, callbacks=None, *, stream=None,
@@ -403,7 +426,7 @@ class DeepNN:
         """X, Y, the validation data and the weights (float64 NumPy (1, m) or None)
         checked, X through the preprocessing; ``whole``: X is all the data (one
         process), so weights that are all zero are refused here."""
-        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
+        X = check_X(X, self.layer_dims[0], dtype=self._precision_dtypes().master)
         Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
         weights = check_sample_weight(sample_weight, X.shape[1])
         if weights is not None and whole:
@@ -426,12 +449,13 @@ class DeepNN:
         """X : (n_x, m), checked, through ``preprocessing_`` when the model has one."""
         if self.preprocessing_ is None:
             return X
-        return self.preprocessing_(X, self.dtype, check_range)
+        return self.preprocessing_(X, self._precision_dtypes().master, check_range)
 
     def _check_validation(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, Y_val)")
-        Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val", dtype=self.dtype)
+        Xv = check_X(validation_data[0], self.layer_dims[0], name="X_val",
+                     dtype=self._precision_dtypes().master)
         Yv = self.output.check_targets(_as_array(validation_data[1], "Y_val"), Xv.shape[1],
                                        name="Y_val")
         return self._preprocessed(Xv), Yv
@@ -440,10 +464,10 @@ class DeepNN:
     def _validated(self, X, Y=_NO_TARGETS):
         """X (and Y) checked, then as arrays of the model's backend and dtype."""
         self._xp()
-        X = check_X(X, self.layer_dims[0], dtype=self.dtype)
+        X = check_X(X, self.layer_dims[0], dtype=self._precision_dtypes().master)
         if Y is not _NO_TARGETS:
             Y = self.output.check_targets(_as_array(Y, "Y"), X.shape[1])
-            Y = self.output.targets(self._to_model(Y), self.dtype)
+            Y = self.output.targets(self._to_model(Y), self._precision_dtypes().master)
         return self._to_model(self._preprocessed(X)), Y
 
     def _output(self, X):
@@ -466,7 +490,7 @@ class DeepNN:
 
         Sigmoid: 1 where P(y = 1 | x) > 0.5, else 0 (shape (k, m) for k
         labels).  Softmax: the most probable class, 0 to n_L - 1.  Identity
-        (regression): the predicted values, (n_L, m) in the model's dtype.
+        (regression): the predicted values, (n_L, m) in the model's (master) dtype.
         """
         AL, _ = self._output(self._validated(X)[0])
         return backend.like(self.output.labels(AL), X)
@@ -519,7 +543,8 @@ class DeepNN:
         **Rows, not columns**: the graph's input ``"input"`` is (batch, n_x),
         one raw example per row (the saved preprocessing is in the graph),
         and its output ``"output"`` is (batch, n_L) = ``predict_proba(X).T``.
-        ``dtype``: ``"float32"`` or ``"float64"`` (default: the model's).
+        ``dtype``: ``"float32"`` or ``"float64"`` (default: the model's; a
+        bfloat16 model exports its float32 master weights).
         Returns the ``onnx.ModelProto``; see :func:`dlgpu.export.to_onnx`.
         After a distributed ``fit`` only the writer (rank 0) writes, as ``save``.
 
@@ -539,7 +564,7 @@ class DeepNN:
         The preprocessing comes first (``dlgpu.torch_modules.Standardize``),
         then ``nn.Linear`` (weight ``W[l]``, bias ``b[l]``) and the activation
         of each layer, the output's last; on the CPU, in eval mode, in the
-        model's dtype unless ``dtype`` says otherwise.  See :func:`dlgpu.export.to_torch`.
+        model's (master) dtype unless ``dtype`` says otherwise.  See :func:`dlgpu.export.to_torch`.
         """
         self._xp()
         from .export import to_torch
@@ -568,8 +593,9 @@ def load_model(path, backend=None) -> DeepNN:
     ``backend``: ``None`` (default) puts the parameters on the active backend;
     ``"numpy"`` or ``"cupy"`` chooses one for this model only.  Returns a
     :class:`DeepNN` with ``parameters_`` (``W[l] : (n_l, n_{l-1})``, ``b[l] :
-    (n_l, 1)``, in the saved dtype) and whatever else was saved (see
-    :func:`dlgpu.io.read_model`); raises :class:`dlgpu.errors.ModelFileError`
-    naming the file and the problem for anything it cannot read.
+    (n_l, 1)``, in the saved master dtype: float32 for a bfloat16 model) and
+    whatever else was saved (see :func:`dlgpu.io.read_model`); raises
+    :class:`dlgpu.errors.ModelFileError` naming the file and the problem for
+    anything it cannot read.
     """
     return io.read_model(path, DeepNN, backend)

@@ -50,6 +50,7 @@ except ImportError:  # scikit-learn < 1.6 has the method instead of the function
         return estimator._validate_data(X, y, **check_params)
 
 from .backend import caller_stacklevel
+from .backend.precision import resolve_dtype
 from .model import DeepNN
 from .outputs import target_statistics, unstandardize_output_
 from .validation import check_dtype, check_int, check_several_classes
@@ -98,7 +99,10 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
         the last place differently at a block edge than inside a block
         (measured: 1.8e-7 apart, which scikit-learn's
         ``check_methods_sample_order_invariance`` refuses); float32 halves
-        the memory and is the fast type on most GPUs.
+        the memory and is the fast type on most GPUs.  ``bfloat16``: mixed
+        precision (DeepNN's ``dtype="bfloat16"``, needs ``ml_dtypes``): the
+        network trains with bfloat16 products over float32 weights, and X,
+        ``model_`` and ``predict_proba`` are float32.
     leaky_relu_slope : float
         Slope for z < 0 when ``activation="leaky_relu"``.
     keep_prob : float
@@ -221,7 +225,8 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), multi_output=True)
             dtype = X.dtype.name
         else:
-            dtype = check_dtype(self.dtype)
+            network = check_dtype(self.dtype)
+            dtype = _array_dtype(network)
             X, y = validate_data(self, X, y, dtype=dtype, multi_output=True)
         y = _labels_or_indicator(y)
         check_classification_targets(y)
@@ -240,7 +245,8 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
                        output_activation="softmax" if n_out > 2 and not self._multilabel
                        else "sigmoid",
                        learning_rate=self.learning_rate, num_iterations=self.num_iterations,
-                       init=self.init, seed=_seed(self.random_state), dtype=dtype,
+                       init=self.init, seed=_seed(self.random_state),
+                       dtype=dtype if self.dtype is None else network,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
                        epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
                        optimizer=self.optimizer, beta1=self.beta1, beta2=self.beta2,
@@ -305,7 +311,7 @@ class DLClassifier(ClassifierMixin, BaseEstimator):
             Multi-label: column k is P(label k = 1 | x), each on its own.
         """
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
+        X = validate_data(self, X, reset=False, dtype=_array_dtype(self.model_.dtype))
         A = self.model_.predict_proba(X.T)  # (n_L, m), NumPy because X.T is
         if getattr(self, "_multilabel", False):
             return A.T.copy()
@@ -379,8 +385,9 @@ class DLRegressor(RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None
         Seeds the weight draw and the batch order.
     dtype : str or None
-        ``float32`` or ``float64``; ``None``: float32 for float32 X, float64
-        otherwise (as :class:`DLClassifier`).
+        ``float32``, ``float64`` or ``bfloat16`` (mixed precision over float32
+        weights; X and the predictions are float32); ``None``: float32 for
+        float32 X, float64 otherwise (as :class:`DLClassifier`).
     preprocess : {"standardize", "scale", None}
         What the network does to X, learned in ``fit`` (see DeepNN);
         ``None`` feeds X as given.
@@ -466,7 +473,8 @@ class DLRegressor(RegressorMixin, BaseEstimator):
                                  y_numeric=True)
             dtype = X.dtype.name
         else:
-            dtype = check_dtype(self.dtype)
+            network = check_dtype(self.dtype)
+            dtype = _array_dtype(network)
             X, y = validate_data(self, X, y, dtype=dtype, multi_output=True, y_numeric=True)
         self._single_output = y.ndim == 1
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1).T  # (n_outputs, m)
@@ -477,7 +485,8 @@ class DLRegressor(RegressorMixin, BaseEstimator):
         model = DeepNN(_layer_dims(self.hidden_layer_sizes, X.shape[1], self.n_outputs_),
                        hidden_activation=self.activation, output_activation="identity",
                        learning_rate=self.learning_rate, num_iterations=self.num_iterations,
-                       init=self.init, seed=_seed(self.random_state), dtype=dtype,
+                       init=self.init, seed=_seed(self.random_state),
+                       dtype=dtype if self.dtype is None else network,
                        leaky_relu_slope=self.leaky_relu_slope, batch_size=self.batch_size,
                        epochs=self.epochs, shuffle=self.shuffle, verbose=self.verbose,
                        preprocess=self.preprocess, matmul_precision=self.matmul_precision)
@@ -513,7 +522,7 @@ class DLRegressor(RegressorMixin, BaseEstimator):
             network's dtype.
         """
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=self.model_.dtype)
+        X = validate_data(self, X, reset=False, dtype=_array_dtype(self.model_.dtype))
         Y = self.model_.predict(X.T).T  # NumPy because X.T is
         return Y.ravel() if self._single_output else Y.copy()
 
@@ -524,6 +533,12 @@ class DLRegressor(RegressorMixin, BaseEstimator):
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"multioutput": True}
+
+
+def _array_dtype(dtype: str) -> str:
+    """The dtype of the arrays around a network of ``dtype``: its master dtype (float32 for
+    "bfloat16", whose X, weights and outputs are float32)."""
+    return resolve_dtype(dtype).master.name
 
 
 def _layer_dims(sizes, n_x: int, n_out: int) -> list[int]:

@@ -12,9 +12,17 @@ import numbers
 import numpy as np
 
 from .backend import get_array_module, is_device_array, to_numpy
+from .backend.precision import resolve_dtype
 from .errors import InvalidDataError
 
-DTYPES = ("float32", "float64")
+#: the values of ``DeepNN(dtype=...)``; "bfloat16" is mixed precision over float32 masters
+DTYPES = ("float32", "float64", "bfloat16")
+
+FLOAT16_REFUSAL = (
+    "dtype='float16' is not supported: float16's 5-bit exponent flushes small gradients "
+    "(below about 6e-8) to zero unless the cost is scaled up and the gradients down again "
+    "(dynamic loss scaling), which dlgpu does not do; use dtype='bfloat16', which has "
+    "float32's exponent range and needs no loss scaling")
 
 
 def check_layer_dims(layer_dims) -> list[int]:
@@ -60,12 +68,26 @@ def check_seed(seed):
 
 
 def check_dtype(dtype) -> str:
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = None
+    """The name in :data:`DTYPES` of ``dtype`` (a name or a NumPy dtype, ``ml_dtypes.bfloat16``
+    included).
+
+    ``"bfloat16"`` without ``ml_dtypes`` raises ImportError with the install
+    hint (:func:`dlgpu.backend.precision.resolve_dtype`); float16 raises
+    ValueError saying why it is not offered.
+    """
+    if isinstance(dtype, str) and dtype.strip().lower() == "bfloat16":
+        name = "bfloat16"  # np.dtype("bfloat16") is known only once ml_dtypes is imported
+    else:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            name = None
+    if name == "float16":
+        raise ValueError(f"{FLOAT16_REFUSAL}; got {dtype!r}")
     if name not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if name == "bfloat16":
+        resolve_dtype(name)  # ImportError with `pip install 'dlgpu[bf16]'` without ml_dtypes
     return name
 
 

@@ -426,7 +426,7 @@ def _with_meta(path, **changes):
 @pytest.mark.parametrize("changes, fragment", [
     ({"format": "keras.Model"}, "unknown format 'keras.Model'"),
     ({"format": None}, "unknown format None"),
-    ({"format_version": 4}, "format version 4 is newer"),
+    ({"format_version": 5}, "format version 5 is newer"),
     ({"format_version": "1"}, "format_version must be a positive integer"),
     ({"format_version": 0}, "format_version must be a positive integer"),
     ({"format_version": True}, "format_version must be a positive integer"),

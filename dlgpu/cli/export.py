@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--out", default=None, metavar="PATH",
                         help="the file to write (default: MODEL with .onnx or .pt2)")
     parser.add_argument("--dtype", default=None, metavar="{float32,float64}",
-                        help="the exported tensors' dtype (default: the model's)")
+                        help="the exported tensors' dtype (default: the model's; float32 "
+                             "for a bfloat16 model, its master weights)")
 
 
 def run(args) -> int:

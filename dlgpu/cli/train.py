@@ -31,7 +31,7 @@ from ..optimizers import OPTIMIZERS
 from ..outputs import target_statistics, unstandardize_output_
 from ..schedules import SCHEDULES
 from ..preprocessing import Preprocessing
-from ..validation import check_several_classes
+from ..validation import DTYPES, check_several_classes
 from . import data
 from .info import backend_quietly, fallback_note
 
@@ -103,8 +103,10 @@ def add_parser(sub) -> None:
     parser.add_argument("--seed", type=int, default=2,
                         help="seed of the weights, the batches and --validation-split "
                              "(default: %(default)s)")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
-                        help="(default: %(default)s)")
+    parser.add_argument("--dtype", default="float32", choices=DTYPES,
+                        help="float32, float64, or bfloat16: mixed precision, bfloat16 "
+                             "products over float32 weights, needs pip install "
+                             "'dlgpu[bf16]' (default: %(default)s)")
     parser.add_argument("--matmul-precision", default="highest", choices=MATMUL_PRECISIONS,
                         help="float32 matrix products on CuPy: highest (exact float32) or "
                              "high (TF32 tensor cores, compute capability >= 8.0); no effect "
