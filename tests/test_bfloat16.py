@@ -103,15 +103,7 @@ def test_master_weights_stay_float32(backend_name, data, settings):
     model = dlgpu.DeepNN([4, 8, 1], dtype="bfloat16", **settings)
     model.initialize_parameters()
     _float32_everywhere(model)
-    try:
-        model.fit(X, Y)
-    except TypeError as exc:
-        # TEMPORARY, until the step integration of issue 26 lands: before it the step takes
-        # model.dtype ("bfloat16") as the dtype of its float32 buffers, which the stand-in's
-        # kernels refuse.  Remove this once the step computes in bfloat16.
-        if backend_name == "cupy" and "Type is mismatched" in str(exc):
-            pytest.xfail(f"needs the bfloat16 training step (issue 26): {exc}")
-        raise
+    model.fit(X, Y)
     _float32_everywhere(model)
     assert model.backend_ == backend_name
     proba = model.predict_proba(X)
