@@ -64,6 +64,7 @@ import json
 import platform
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +73,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: dlgpu from this checkout
     sys.path.insert(0, str(ROOT))
 
-import dlgpu  # noqa: E402
-from dlgpu import backend  # noqa: E402
-from dlgpu.bench.counts import step_flops  # noqa: E402
+import dlgpu
+from dlgpu import backend
+from dlgpu.bench.counts import step_flops
 
 #: the values of --precisions, in the order the rows of a network run
 PRECISIONS = ("highest", "bfloat16", "high")
@@ -189,6 +190,8 @@ class Device:
             self.torch, self.torch_missing = None, f"PyTorch cannot be imported: {exc}"
         else:
             self.torch, self.torch_missing = torch, None
+            if dry:
+                torch.set_num_threads(1)  # tiny sizes: threads would only add noise
             if not dry and not torch.cuda.is_available():
                 self.torch_missing = f"PyTorch {torch.__version__} sees no CUDA GPU"
         self.torch_device = "cpu" if dry else "cuda"
@@ -240,7 +243,7 @@ class Device:
                 step()
                 marks.append(time.perf_counter())
             self.synchronize()
-            return [b - a for a, b in zip(marks, marks[1:])]
+            return [b - a for a, b in pairwise(marks)]
         if library == "torch":
             events = [self.torch.cuda.Event(enable_timing=True) for _ in range(k + 1)]
             elapsed = _torch_elapsed
@@ -252,7 +255,7 @@ class Device:
             step()
             event.record()
         events[-1].synchronize()
-        return [elapsed(a, b) / 1e3 for a, b in zip(events, events[1:])]
+        return [elapsed(a, b) / 1e3 for a, b in pairwise(events)]
 
     def environment(self) -> dict:
         info = {"python": platform.python_version(), "numpy": np.__version__,
@@ -261,7 +264,7 @@ class Device:
             from dlgpu.bench.machine import gpu
             try:
                 info["gpu"] = gpu()
-            except Exception as exc:  # the stand-in may not know every property
+            except Exception as exc:  # noqa: BLE001 - the stand-in may not know every property
                 info["gpu"] = f"unknown ({type(exc).__name__}: {exc})"
             info["cupy"] = self.xp.__version__
         if self.torch is not None:
@@ -285,54 +288,89 @@ def _median_iqr(seconds: list[float]) -> dict:
 
 
 # -- ceilings ----------------------------------------------------------------------------------
-def _ceiling_seconds(device: Device, product, repeats: int) -> list[float]:
+def _ceiling_seconds(device: Device, product, repeats: int, library: str) -> list[float]:
     product()
     product()
-    return [sum(device.step_times(product, GEMM_PER_MEASUREMENT, "dlgpu")) / GEMM_PER_MEASUREMENT
+    return [sum(device.step_times(product, GEMM_PER_MEASUREMENT, library)) / GEMM_PER_MEASUREMENT
             for _ in range(repeats)]
 
 
-def measure_ceilings(device: Device, n: int, repeats: int) -> dict:
-    """TFLOP/s of an n-cubed product per precision: CuPy (dlgpu's) and PyTorch's."""
+def _rates(flops: float, seconds: list[float]) -> dict:
+    rates = [flops / s / 1e12 for s in seconds]
+    return {"tflops_median": float(np.median(rates)), "tflops_best": max(rates),
+            "measurements": len(rates)}
+
+
+def _cupy_products(xp, host_a, host_b):
+    """precision -> a function computing one n-cubed product in CuPy (dlgpu's way)."""
     from dlgpu.backend.cuda import matmul_precision
     from dlgpu.backend.precision import bfloat16_dtype, matmul_into
 
-    xp = device.xp
+    n = host_a.shape[0]
+    A, B = xp.asarray(host_a), xp.asarray(host_b)
+    C = xp.empty((n, n), dtype=np.float32)
+
+    def float32(precision):
+        def product():
+            with matmul_precision(xp, precision, np.float32):
+                xp.matmul(A, B, out=C)
+        return product
+
+    def bfloat16():
+        bf16 = bfloat16_dtype()  # ImportError, with the install hint, without ml_dtypes
+        A16, B16, C16 = (xp.empty((n, n), dtype=bf16) for _ in range(3))
+        xp.copyto(A16, A)  # cast on the device, as dlgpu casts its compute copy
+        xp.copyto(B16, B)
+        return lambda: matmul_into(A16, B16, C16)  # gemmEx, float32 accumulation
+
+    return {"highest": lambda: float32("highest"), "high": lambda: float32("high"),
+            "bfloat16": bfloat16}
+
+
+def _torch_products(device: Device, host_a, host_b):
+    torch = device.torch
+    ta = torch.from_numpy(host_a).to(device.torch_device)
+    tb = torch.from_numpy(host_b).to(device.torch_device)
+
+    def make(precision):
+        x, y = (ta.bfloat16(), tb.bfloat16()) if precision == "bfloat16" else (ta, tb)
+
+        def product():
+            with _torch_flags(torch, precision):
+                torch.matmul(x, y)
+        return product
+    return {precision: (lambda p=precision: make(p)) for precision in PRECISIONS}
+
+
+def measure_ceilings(device: Device, n: int, repeats: int) -> dict:
+    """TFLOP/s of an n-cubed product of random operands per precision: CuPy's (the
+    ceiling, dlgpu's products) and PyTorch's (for comparison), each the median of
+    ``repeats`` measurements; a failure is recorded and the run goes on."""
     rng = np.random.default_rng(0)
     host_a = rng.standard_normal((n, n), dtype=np.float32)
     host_b = rng.standard_normal((n, n), dtype=np.float32)
-    A, B = xp.asarray(host_a), xp.asarray(host_b)
-    C = xp.empty((n, n), dtype=np.float32)
-    bf16 = bfloat16_dtype()
-    A16, B16, C16 = (xp.empty((n, n), dtype=bf16) for _ in range(3))
-    xp.copyto(A16, A)
-    xp.copyto(B16, B)
     flops = 2.0 * n ** 3
-    ceilings = {}
-    for precision in PRECISIONS:
-        if precision == "bfloat16":
-            def product():
-                matmul_into(A16, B16, C16)
-            seconds = _ceiling_seconds(device, product, repeats)
-        else:
-            with matmul_precision(xp, precision, np.float32):
-                seconds = _ceiling_seconds(device, lambda: xp.matmul(A, B, out=C), repeats)
-        rates = [flops / s / 1e12 for s in seconds]
-        ceilings[precision] = {"n": n, "tflops_median": float(np.median(rates)),
-                               "tflops_best": max(rates), "measurements": len(rates)}
-    del A, B, C, A16, B16, C16
+    ceilings = {precision: {"n": n} for precision in PRECISIONS}
+    libraries = [("dlgpu", "", _cupy_products)]
     if device.has_torch:
-        torch = device.torch
-        ta = torch.from_numpy(host_a).to(device.torch_device)
-        tb = torch.from_numpy(host_b).to(device.torch_device)
-        for precision in PRECISIONS:
-            x, y = ((ta.bfloat16(), tb.bfloat16()) if precision == "bfloat16" else (ta, tb))
-            with _torch_flags(torch, precision):
-                seconds = _ceiling_seconds(device, lambda: torch.matmul(x, y), repeats)
-            ceilings[precision]["torch_tflops_median"] = float(
-                np.median([flops / s / 1e12 for s in seconds]))
-        del ta, tb, x, y
-    device.free()
+        libraries.append(("torch", "torch_", lambda _, a, b: _torch_products(device, a, b)))
+    for library, prefix, builders in libraries:
+        makers = None
+        try:
+            makers = builders(device.xp, host_a, host_b)
+            for precision in PRECISIONS:
+                try:
+                    seconds = _ceiling_seconds(device, makers[precision](), repeats, library)
+                    rates = _rates(flops, seconds)
+                    ceilings[precision].update(
+                        rates if not prefix else {"torch_tflops_median": rates["tflops_median"]})
+                except Exception as exc:  # noqa: BLE001 - one lease, one run: say, go on
+                    ceilings[precision][f"{prefix}error"] = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            for precision in PRECISIONS:
+                ceilings[precision][f"{prefix}error"] = f"{type(exc).__name__}: {exc}"
+        del makers
+        device.free()
     return ceilings
 
 
@@ -509,13 +547,15 @@ def markdown(result: dict) -> str:
             _ms(r["dlgpu"]), r["peer"], _ms(r["torch"]), _x(r["ratio"]),
             f"{r['dlgpu_tflops']:.3g}", _x(r.get("ceiling_fraction"), "{:.1%}"),
             _x(r.get("speedup_vs_float32"))]) + " |")
-    for skipped in result["skipped"]:
-        lines.append(f"\nskipped: {skipped}")
+    for what in ("skipped", "failed"):
+        lines += [f"\n{what}: {text}" for text in result[what]]
     lines += ["", "GEMM ceilings (n-cubed, median TFLOP/s; best; PyTorch's median):", "",
               "| precision | n | CuPy TFLOP/s | best | PyTorch TFLOP/s |", "|---|---|---|---|---|"]
     for precision, c in result["ceilings"].items():
-        lines.append(f"| {LABELS[precision]} | {c['n']} | {c['tflops_median']:.4g} | "
-                     f"{c['tflops_best']:.4g} | {_x(c.get('torch_tflops_median'), '{:.4g}')} |")
+        cupy = (f"failed: {c['error']}" if "error" in c else
+                f"{c['tflops_median']:.4g} | {c['tflops_best']:.4g}")
+        lines.append(f"| {LABELS[precision]} | {c['n']} | {cupy} | "
+                     f"{_x(c.get('torch_tflops_median'), '{:.4g}')} |")
     lines += ["", "Goals:", "", "| issue | goal | measured | status |", "|---|---|---|---|"]
     for g in result["goals"]:
         fmt = "{:.1%}" if g.get("unit") == "fraction" else "{:.2f}x"
@@ -550,7 +590,7 @@ def main(argv=None) -> int:
                            "rounds": args.rounds, "warmup": args.warmup,
                            "gemm_n": args.gemm_n, "gemm_repeats": args.gemm_repeats,
                            "limit_s": args.limit},
-              "ceilings": {}, "rows": [], "skipped": [], "goals": [], "seconds": 0.0}
+              "ceilings": {}, "rows": [], "skipped": [], "failed": [], "goals": [], "seconds": 0.0}
     if args.dry_run:
         print(result["note"], flush=True)
     result["ceilings"] = measure_ceilings(device, args.gemm_n, args.gemm_repeats)
@@ -564,7 +604,13 @@ def main(argv=None) -> int:
             if problem is None:
                 problem = make_problem(dims, m, "float32")
                 data = network_data(device, problem)
-            result["rows"].append(measure_row(device, problem, data, precision, args))
+            try:
+                result["rows"].append(measure_row(device, problem, data, precision, args))
+            except Exception as exc:  # noqa: BLE001 - say what failed; the next row may run
+                import traceback
+                traceback.print_exc()
+                result["failed"].append(f"{label}: {type(exc).__name__}: {exc}")
+                device.free()
             complete(result["rows"], result["ceilings"])
             result["goals"] = evaluate_goals(result["rows"], args.small, args.large)
             result["seconds"] = time.monotonic() - start
