@@ -610,18 +610,19 @@ def main(argv=None) -> int:
                 import traceback
                 traceback.print_exc()
                 result["failed"].append(f"{label}: {type(exc).__name__}: {exc}")
-                device.free()
+            device.free()  # here, not in the except block: its traceback holds the arrays
             complete(result["rows"], result["ceilings"])
             result["goals"] = evaluate_goals(result["rows"], args.small, args.large)
             result["seconds"] = time.monotonic() - start
             write(args.out, result)
-            print(f"measured {label} ({result['seconds']:.1f} s)", file=sys.stderr, flush=True)
+            done = "failed" if result["failed"][-1:] and label in result["failed"][-1] else "measured"
+            print(f"{done} {label} ({result['seconds']:.1f} s)", file=sys.stderr, flush=True)
         del problem, data
         device.free()
     result["goals"] = evaluate_goals(result["rows"], args.small, args.large)
     result["seconds"] = time.monotonic() - start
     print(write(args.out, result), end="", flush=True)
-    return 0
+    return 1 if result["failed"] else 0
 
 
 if __name__ == "__main__":
