@@ -7,6 +7,7 @@ fault scenarios break one rank on purpose; the tests read the job's output.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import sys
@@ -58,6 +59,10 @@ def correct(comm, out):
         model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype=dtype)
         model.fit(*distributed.shard(X, Y, comm), comm=comm)
         save(out, f"full-{dtype}", comm, model)
+    if importlib.util.find_spec("ml_dtypes") is not None:  # mixed precision: float32 sums
+        model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="bfloat16")
+        model.fit(*distributed.shard(X, Y, comm), comm=comm)
+        save(out, "full-bfloat16", comm, model)
     model = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="float64")
     model.fit(*unequal(X, Y, comm), comm=comm)
     save(out, "unequal", comm, model)

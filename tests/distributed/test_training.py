@@ -71,6 +71,23 @@ def test_full_batch_equals_one_process(results, name, dtype, tolerance):
     assert loaded[name, 0]["costs"] == pytest.approx(one.costs_, rel=tolerance)
 
 
+def test_bfloat16_ranks_agree_and_train_as_one_process(results):
+    """Mixed precision under mpiexec: bfloat16 products on each rank's columns, float32
+    gradients all-reduced; every rank the same bits, and one process's model to within
+    bfloat16 rounding (each rank rounds its dZ[L] = (A - Y)/n_rank to bfloat16, one
+    process (A - Y)/m)."""
+    pytest.importorskip("ml_dtypes")
+    _, loaded = results
+    rank0, rank1 = loaded["full-bfloat16", 0], loaded["full-bfloat16", 1]
+    for key in rank0:
+        assert rank0[key].tobytes() == rank1[key].tobytes(), key
+    assert {rank0[k].dtype for k in _parameters(rank0)} == {np.dtype(np.float32)}
+    X, Y = data()
+    one = dlgpu.DeepNN(DIMS, learning_rate=0.1, num_iterations=50, dtype="bfloat16").fit(X, Y)
+    assert _relative_error(_parameters(rank0), one.parameters_) < 2e-2
+    assert rank0["costs"] == pytest.approx(one.costs_, rel=2e-2)
+
+
 @pytest.mark.parametrize("name", ["dropout", "dropout-strided", "dropout-unequal"])
 def test_full_batch_dropout_equals_one_process(results, name):
     """Masks keyed by the columns' global indices: two ranks drop what one process drops."""
