@@ -186,3 +186,12 @@ def squared_error(AL, Y, weights=None, weight_sum=None):
     ``weight_sum`` give a weighted mean instead.  Returns a 0-d array on AL's backend.
     """
     return _mean(loss_total("half_squared_error", AL, Y, weights), AL, weights, weight_sum)
+
+
+def all_cuda_sources(dtypes=("float32", "float64")):
+    """Yield ``(kernel name, dtype, source)`` for the losses' elementwise kernels (the
+    reductions' code is CuPy's own, generated around their expressions)."""
+    from .activations.kernels import render_cuda_source
+
+    for dtype in dtypes:
+        yield _LOG_SUM_EXP.name, dtype, render_cuda_source(_LOG_SUM_EXP, dtype)

@@ -371,3 +371,15 @@ def get_output(name, n_out: int):
                          f"(sigmoid/softmax for classes, identity for regression), "
                          f"got {name!r}")
     return heads[key](n_out)
+
+
+def all_cuda_sources(dtypes=("float32", "float64")):
+    """Yield ``(kernel name, dtype, source)`` for every output head's fused gradient kernel."""
+    from .activations.kernels import render_cuda_source
+
+    specs = [head(2).gradient_spec(weighted) for head in (SigmoidOutput, IdentityOutput)
+             for weighted in (False, True)]
+    specs += [_softmax_head_spec(weighted) for weighted in (False, True)]
+    for spec in specs:
+        for dtype in dtypes:
+            yield spec.name, dtype, render_cuda_source(spec, dtype)

@@ -208,3 +208,11 @@ def add_l2_(dW, W, scale: float) -> None:
         get_kernel(_ADD_SCALED)(W, scale, dW)
     else:
         dW += W * scale
+
+
+def all_cuda_sources(dtypes=("float32", "float64")):
+    """Yield ``(kernel name, dtype, source)`` for the step's own elementwise kernel (L2)."""
+    from .activations.kernels import render_cuda_source
+
+    for dtype in dtypes:
+        yield _ADD_SCALED.name, dtype, render_cuda_source(_ADD_SCALED, dtype)

@@ -10,8 +10,7 @@ Exits non-zero, printing the compiler log, if any kernel fails to compile.
 import argparse
 import sys
 
-from dlgpu import nvrtc
-from dlgpu import optimizers
+from dlgpu import losses, nvrtc, optimizers, outputs, propagation
 from dlgpu.activations import all_cuda_sources
 
 
@@ -22,7 +21,9 @@ def main() -> int:
     lib = nvrtc.load_nvrtc()
     print(f"NVRTC {'.'.join(map(str, nvrtc.version(lib)))}, arch {args.arch}")
     failures = 0
-    for name, dtype, source in [*all_cuda_sources(), *optimizers.all_cuda_sources()]:
+    for name, dtype, source in [*all_cuda_sources(), *optimizers.all_cuda_sources(),
+                                *outputs.all_cuda_sources(), *losses.all_cuda_sources(),
+                                *propagation.all_cuda_sources()]:
         try:
             cubin = nvrtc.compile_source(source, f"{name}.cu", arch=args.arch, lib=lib)
             print(f"ok    {name:<28} {dtype:<8} {len(cubin):>6} bytes")

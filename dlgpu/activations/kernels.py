@@ -188,32 +188,58 @@ def render_cuda_source(spec: KernelSpec, dtype: str) -> str:
     """A standalone CUDA translation unit equivalent to what CuPy generates.
 
     Like CuPy, each array input is bound as ``const T &x = _raw_x[i]``, each
-    output as ``T &y = _raw_y[i]``, scalars are passed by value, ``T`` (and
-    ``I``, the dropout kernels' int64 placeholder) is a typedef, and the
-    preamble comes first.  The binds index every array by ``i``: the
-    source is for compiling, not for running broadcast arguments.
+    output as ``T &y = _raw_y[i]``, scalars are passed by value, every
+    one-letter placeholder (``T``, the head's ``D``, ...) is a typedef of
+    ``dtype``'s C type (``I``, the dropout kernels' int64 placeholder, of
+    ``long long``), a fixed type (``int64 n``) is its C type, a ``raw``
+    array is a minimal ``CArray`` (``x[j]`` by flat C-order index,
+    ``x.shape()[d]``, ``x.size()``), and the preamble comes first.  The
+    binds index every array by ``i``: the source is for compiling, not for
+    running broadcast arguments.
     """
-    args, binds = [], []
-    for param in spec.in_params.split(","):
-        ctype, pname = param.split()
+    args, binds, placeholders = [], [], set()
+
+    def declare(param: str, is_input: bool) -> None:
+        words = param.split()
+        raw = words[0] == "raw"
+        ctype, pname = words[-2:]
+        if len(ctype) == 1:
+            placeholders.add(ctype)
         ctype = _FIXED.get(ctype, ctype)
-        if pname in spec.scalars:
+        const = "const " if is_input else ""
+        if raw:
+            args.append(f"{const}_RawArray<{ctype}> {pname}")
+        elif is_input and pname in spec.scalars:
             args.append(f"const {ctype} {pname}")
         else:
-            args.append(f"const {ctype}* __restrict__ _raw_{pname}")
-            binds.append(f"const {ctype} &{pname} = _raw_{pname}[i];")
+            args.append(f"{const}{ctype}* {'__restrict__ ' if is_input else ''}_raw_{pname}")
+            binds.append(f"{const}{ctype} &{pname} = _raw_{pname}[i];")
+
+    for param in spec.in_params.split(","):
+        declare(param, True)
     for param in spec.out_params.split(","):
-        ctype, pname = param.split()
-        args.append(f"{ctype}* _raw_{pname}")
-        binds.append(f"{ctype} &{pname} = _raw_{pname}[i];")
+        declare(param, False)
     body = "\n        ".join(binds + [spec.operation])
-    index_type = "typedef long long I;\n" if " I " in f" {spec.in_params} " else ""
-    return f"""typedef {_CTYPES[dtype]} T;
-{index_type}{spec.preamble}
+    typedefs = "".join(f"typedef {'long long' if p == 'I' else _CTYPES[dtype]} {p};\n"
+                       for p in sorted(placeholders))
+    raw_array = _RAW_ARRAY if "raw " in f"{spec.in_params},{spec.out_params}" else ""
+    return f"""{typedefs}{raw_array}{spec.preamble}
 extern "C" __global__ void {spec.name}({', '.join(args)}, const long long _n) {{
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < _n;
          i += (long long)blockDim.x * gridDim.x) {{
         {body}
     }}
 }}
+"""
+
+
+# What a raw parameter offers a kernel in CuPy (cupy/_core/include/cupy/carray.cuh,
+# CArray), for compiling: a C-contiguous 2-d view.
+_RAW_ARRAY = """
+template <typename T> struct _RawArray {
+    T* data_; long long shape_[2];
+    __device__ T& operator[](long long j) const { return data_[j]; }
+    __device__ const long long* shape() const { return shape_; }
+    __device__ long long size() const { return shape_[0] * shape_[1]; }
+};
 """

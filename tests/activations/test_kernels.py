@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlgpu import nvrtc
+from dlgpu import losses, nvrtc, optimizers, outputs, propagation
 from dlgpu.activations import ACTIVATIONS, get_activation
 from dlgpu.activations import all_cuda_sources
 from dlgpu.activations.kernels import KINDS, render_cuda_source
@@ -17,6 +17,10 @@ except nvrtc.NVRTCError as exc:
     _LIB, _NVRTC_MISSING = None, str(exc)
 
 SOURCES = list(all_cuda_sources())
+# The training step's other kernels: output heads, the optimizers' update, the
+# softmax loss's log-sum-exp, the L2 term (the reductions' code is CuPy's own).
+STEP_SOURCES = [*outputs.all_cuda_sources(), *optimizers.all_cuda_sources(),
+                *losses.all_cuda_sources(), *propagation.all_cuda_sources()]
 
 
 def _nvrtc():
@@ -33,6 +37,13 @@ def test_every_activation_has_every_kernel():
 
 @pytest.mark.parametrize("name,dtype,source", SOURCES, ids=[f"{n}-{d}" for n, d, _ in SOURCES])
 def test_kernel_compiles_for_sm90(name, dtype, source):
+    cubin = nvrtc.compile_source(source, f"{name}.cu", arch="sm_90", lib=_nvrtc())
+    assert cubin[:4] == b"\x7fELF"
+
+
+@pytest.mark.parametrize("name,dtype,source", STEP_SOURCES,
+                         ids=[f"{n}-{d}" for n, d, _ in STEP_SOURCES])
+def test_every_step_kernel_compiles_for_sm90(name, dtype, source):
     cubin = nvrtc.compile_source(source, f"{name}.cu", arch="sm_90", lib=_nvrtc())
     assert cubin[:4] == b"\x7fELF"
 
