@@ -60,14 +60,14 @@ import secrets
 import numpy as np
 
 from . import backend
-from .backend import to_module
-from .backend.precision import resolve_dtype
 from ._version import __version__
 from .activations import Activation
+from .backend import to_module
+from .backend.precision import resolve_dtype
 from .errors import BackendError, ModelFileError, NotFittedError
+from .npz import Archive, ArchiveError, open_archive
 from .optimizers import OPTIMIZERS, TRAINING_DEFAULTS, make_optimizer
 from .preprocessing import Preprocessing
-from .npz import Archive, ArchiveError, open_archive
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META_KEY", "ModelFileError", "read_model",
            "save_model"]

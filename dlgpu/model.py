@@ -3,13 +3,12 @@ mini-batch."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import backend, io, propagation, schedules
-from .backend.cuda import MATMUL_PRECISIONS, matmul_precision as precision_context
+from .activations import get_activation
+from .backend.cuda import MATMUL_PRECISIONS
+from .backend.cuda import matmul_precision as precision_context
 from .backend.precision import Precision, resolve_dtype
 from .buffers import flat_parameters
-from .activations import get_activation
 from .distributed.comm import Communicator, LocalCommunicator
 from .distributed.faults import abort_on_failure, agree, same_everywhere
 from .distributed.shard import shard_layout
@@ -21,10 +20,20 @@ from .optimizers import OPTIMIZERS, TRAINING_DEFAULTS, make_optimizer
 from .outputs import get_output
 from .preprocessing import PREPROCESSING, Preprocessing
 from .training import train
-from .validation import (as_array, check_beta, check_choice, check_dtype, check_int,
-                         check_layer_dims, check_nonnegative_float, check_positive_float,
-                         check_sample_weight, check_seed, check_weight_sum, check_X)
-
+from .validation import (
+    as_array,
+    check_beta,
+    check_choice,
+    check_dtype,
+    check_int,
+    check_layer_dims,
+    check_nonnegative_float,
+    check_positive_float,
+    check_sample_weight,
+    check_seed,
+    check_weight_sum,
+    check_X,
+)
 
 #: ``_validated``'s default: no targets given (None is a mistake to report, not this)
 _NO_TARGETS = object()

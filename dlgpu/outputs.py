@@ -29,10 +29,13 @@ from .activations import Sigmoid
 from .activations.kernels import KernelSpec, get_kernel
 from .backend import get_array_module, is_device_array, to_module, to_numpy
 from .errors import InvalidDataError
-from .losses import (binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits,
-                     softmax, squared_error)
-from .validation import (as_array, check_example_count, check_finite, check_Y,
-                         check_zeros_and_ones)
+from .losses import (
+    binary_cross_entropy_from_logits,
+    categorical_cross_entropy_from_logits,
+    softmax,
+    squared_error,
+)
+from .validation import as_array, check_example_count, check_finite, check_Y, check_zeros_and_ones
 
 OUTPUT_NAMES = ("sigmoid", "softmax", "identity")
 

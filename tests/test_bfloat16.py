@@ -16,7 +16,6 @@ import pytest
 
 import dlgpu
 from dlgpu import distributed
-from dlgpu.backend.precision import BF16_INSTALL_HINT
 from dlgpu.cli import main
 from dlgpu.datasets import load_digits, train_test_split
 from dlgpu.export import export_dtype

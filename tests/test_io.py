@@ -16,15 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlgpu
-from dlgpu.optimizers import TRAINING_DEFAULTS
-from dlgpu import DeepNN, NotFittedError
+from dlgpu import DeepNN, NotFittedError, load_model
 from dlgpu.activations import Tanh
 from dlgpu.errors import BackendError
-from dlgpu import load_model
 from dlgpu.io import META_KEY, ModelFileError, save_model
+from dlgpu.optimizers import TRAINING_DEFAULTS
 
-from .helpers import needs_cupy
-from .helpers import damaged_bytes
+from .helpers import damaged_bytes, needs_cupy
 
 
 @pytest.fixture

@@ -84,7 +84,6 @@ def test_a_full_batch_step_stays_within_its_budget(L, optimizer, keep_prob, m):
 @pytest.mark.parametrize("L", [2, 3])
 def test_weights_l2_and_wider_outputs_add_what_the_docs_say(L):
     weighted = _model(L)
-    X, _ = _data(weighted)
     w = weighted._to_model(np.linspace(0, 2, M).reshape(1, -1))
     counts = _counted_step(weighted, weights=w, n=float(M))
     assert (counts.launches, counts.allocations, counts.syncs) == (6 * L - 2, 0, 0), counts

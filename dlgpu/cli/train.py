@@ -22,15 +22,15 @@ import time
 import numpy as np
 
 from .. import __version__, backend
+from ..backend.cuda import MATMUL_PRECISIONS
 from ..datasets import train_test_split
 from ..distributed import LocalCommunicator, shard
 from ..errors import InvalidDataError
-from ..backend.cuda import MATMUL_PRECISIONS
 from ..model import DeepNN, load_model
 from ..optimizers import OPTIMIZERS
 from ..outputs import target_statistics, unstandardize_output_
-from ..schedules import SCHEDULES
 from ..preprocessing import Preprocessing
+from ..schedules import SCHEDULES
 from ..validation import DTYPES, check_several_classes
 from . import data
 from .info import backend_quietly, fallback_note

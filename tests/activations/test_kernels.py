@@ -3,12 +3,10 @@
 import pytest
 
 from dlgpu import losses, nvrtc, optimizers, outputs, propagation
-from dlgpu.activations import ACTIVATIONS, get_activation
-from dlgpu.activations import all_cuda_sources
+from dlgpu.activations import ACTIVATIONS, all_cuda_sources, get_activation
 from dlgpu.activations.kernels import KINDS, render_cuda_source
 
-from ..helpers import needs_cupy
-from ..helpers import unavailable
+from ..helpers import needs_cupy, unavailable
 
 try:
     _LIB = nvrtc.load_nvrtc()

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import counter as counting, cuda, linalg
+from . import counter as counting
+from . import cuda, linalg
 from .cuda import check_cublas, get_default_memory_pool, ready
 
 _PYTHON_SCALARS = (bool, int, float, complex)

@@ -56,8 +56,9 @@ import tempfile
 
 import numpy as np
 
-from .arrays import _new, _PYTHON_SCALARS, ndarray
-from . import bfloat16, counter as counting
+from . import bfloat16
+from . import counter as counting
+from .arrays import _PYTHON_SCALARS, _new, ndarray
 from .cuda import ready
 
 COMPILER = os.environ.get("CXX", "g++")
