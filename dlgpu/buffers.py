@@ -117,8 +117,7 @@ def flat_parameters(model) -> FlatArrays:
     """
     params = model.parameters_
     flat = model.__dict__.get("_flat")
-    if (flat is not None and flat.holds(params)
-            and flat.compute.flat.dtype == resolve_dtype(model.dtype).compute):
+    if flat is not None and flat.dtype_name == model.dtype and flat.holds(params):
         return flat
     first = next(iter(params.values()))
     xp = get_array_module(first)
@@ -130,6 +129,7 @@ def flat_parameters(model) -> FlatArrays:
     # the master parameters once a step (one kernel); else the parameters themselves.
     if compute != first.dtype:
         flat.compute_copy = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=compute))
+    flat.dtype_name = model.dtype  # the setting the buffers were made for
     model.__dict__["_flat"] = flat
     params.clear()
     params.update(flat.views)  # the same dict object: references to it stay current

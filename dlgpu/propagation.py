@@ -41,8 +41,15 @@ def forward(parameters: dict, X, hidden: Activation, output: Activation,
 
 
 def _product(A, B, out):
-    """A @ B, into ``out`` when given (bfloat16 operands: float32 accumulation)."""
-    return get_array_module(A).matmul(A, B) if out is None else matmul_into(A, B, out)
+    """A @ B, into ``out`` when given (bfloat16 operands: float32 accumulation).
+
+    float32 and float64 go straight to ``matmul``: the step's buffers are
+    known to fit, and ``matmul_into``'s checks would cost the host time of a
+    launch or two per product.
+    """
+    if out is None or (A.dtype == out.dtype and A.dtype.itemsize >= 4):
+        return get_array_module(A).matmul(A, B, out=out)
+    return matmul_into(A, B, out)
 
 
 def _hidden_forward(parameters: dict, X, hidden: Activation, dropout, space) -> list:
@@ -99,7 +106,7 @@ def _backward_from(parameters: dict, cache: list, dZ, hidden: Activation, dropou
     xp = get_array_module(dZ)
     for l in range(n_layers(parameters), 0, -1):
         A_prev = cache[l - 1]
-        matmul_into(dZ, A_prev.T, grads[f"dW{l}"])
+        _product(dZ, A_prev.T, grads[f"dW{l}"])
         row_sum(dZ, out=grads[f"db{l}"])
         if l > 1:
             W = parameters[f"W{l}"]
@@ -110,7 +117,7 @@ def _backward_from(parameters: dict, cache: list, dZ, hidden: Activation, dropou
                 # pass (a K = 1 GEMM would run far below its rate).
                 dZ = hidden.backward_outer_(W.T, dZ, A_prev, out, layer)
             else:
-                dA_prev = matmul_into(W.T, dZ, out)
+                dA_prev = _product(W.T, dZ, out)
                 if layer is None:
                     dZ = hidden.backward_(dA_prev, A_prev)
                 else:
@@ -132,7 +139,7 @@ def train_gradients(parameters: dict, X, T, hidden: Activation, output, grads: d
     """
     L = n_layers(parameters)
     cache = _hidden_forward(parameters, X, hidden, dropout, space)
-    ZL = matmul_into(parameters[f"W{L}"], cache[-1], space.ZL)
+    ZL = _product(parameters[f"W{L}"], cache[-1], space.ZL)
     b_out = parameters[f"b{L}"] if b_out is None else b_out
     dZ = output.gradient_(ZL, b_out, T, space.dZL, weights, weight_sum)
     _backward_from(parameters, cache, dZ, hidden, dropout, grads, space)

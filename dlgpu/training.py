@@ -430,12 +430,13 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
         Y = _with_weights(Y, sample_weight)
     X, Y = (backend.to_module(A, xp, upload=False) for A in (X, Y))
     m = X.shape[1]
-    source = make_batches(X, Y, _master(model), xp, batch_size, stream)
+    dtype = _master(model)
+    source = make_batches(X, Y, dtype, xp, batch_size, stream)
     steps, epoch = 0, model.epochs_trained_
     first_step = model.n_iter_  # dropout's step counter goes on over a warm start
     steps_per_epoch = sync.steps_per_epoch(batch_size)
-    costs = xp.zeros(steps_per_epoch, dtype=_master(model))
-    norms = xp.zeros(steps_per_epoch, dtype=_master(model)) if model.l2 else None
+    costs = xp.zeros(steps_per_epoch, dtype=dtype)
+    norms = xp.zeros(steps_per_epoch, dtype=dtype) if model.l2 else None
     # lambda/(2 R n) ||W||^2 * n: each batch's penalty total, whatever its n
     l2 = model.l2 / (2.0 * _ranks(sync))
     while steps < total_steps:
@@ -462,7 +463,7 @@ def _train_epochs(model, X, Y, xp, batch_size, total_steps, recorder, stream, sy
             if weighted:
                 nw = sums[k]
                 Yb, weights = Yb[:-1], Yb[-1:]
-            T = model.output.targets(Yb, _master(model))
+            T = model.output.targets(Yb, dtype)
             if norms is not None and nw > 0:  # of the parameters before the step, as its cost
                 _penalty(model, nw, sync, out=norms[k, ...])
             masks = None if dropout is None else dropout.at(
