@@ -75,14 +75,6 @@ class FlatArrays:
     def __init__(self, layout: FlatLayout, flat):
         self.layout, self.flat = layout, flat
         self.views = layout.views(flat)
-        self.compute_copy = None
-
-    @property
-    def compute(self) -> FlatArrays:
-        """The parameters the products read: a copy in the compute dtype, or these."""
-        # A property, not an attribute: ``self.compute = self`` would be a reference
-        # cycle, keeping the buffers (and the gradients beside them) until a GC pass.
-        return self if self.compute_copy is None else self.compute_copy
 
     @classmethod
     def zeros(cls, layout: FlatLayout, xp, dtype) -> FlatArrays:
@@ -102,34 +94,53 @@ class FlatArrays:
             arrays[key] is self.views[key] for key in self.layout.keys)
 
 
-def flat_parameters(model) -> FlatArrays:
+class FlatParameters(FlatArrays):
+    """A model's parameters in one flat buffer, with what the step keeps beside them.
+
+    ``grads``: the gradients' flat buffer, of the same layout; ``grad_views``
+    its views by gradient name (``dW1``, ``db1``, ...); ``compute``: the
+    parameters the products read (these, or under mixed precision a copy in
+    the compute dtype, :func:`dlgpu.backend.precision.resolve_dtype`);
+    ``setting``: the model's ``dtype`` setting they were made for.
+    """
+
+    def __init__(self, parameters: dict, xp, setting: str):
+        first = next(iter(parameters.values()))
+        layout = FlatLayout.of(parameters)
+        super().__init__(layout, xp.empty(layout.size, dtype=first.dtype))
+        for key, value in parameters.items():
+            self.views[key][...] = value
+        self.grads = FlatArrays(layout, xp.empty(layout.size, dtype=first.dtype))
+        self.grad_views = {"d" + key: view for key, view in self.grads.views.items()}
+        compute = resolve_dtype(setting).compute
+        # Mixed precision: the step's products read a copy in the compute dtype, cast
+        # from the master parameters once a step (one kernel).
+        self.compute_copy = (None if compute == first.dtype
+                             else FlatArrays(layout, xp.empty(layout.size, dtype=compute)))
+        self.setting = setting
+
+    @property
+    def compute(self) -> FlatArrays:
+        """The parameters the products read: a copy in the compute dtype, or these."""
+        # A property, not an attribute: ``self.compute = self`` would be a reference
+        # cycle, keeping the buffers (and the gradients beside them) until a GC pass.
+        return self if self.compute_copy is None else self.compute_copy
+
+
+def flat_parameters(model) -> FlatParameters:
     """The model's parameters as one flat buffer, ``model.parameters_`` its views.
 
     Packed on first use, and again whenever ``parameters_`` no longer holds
     the buffer's views (parameters set by hand, restored by a callback,
-    read from a file, unpickled): the values are copied in and
-    ``parameters_`` gets the views, so user code that keeps the dict sees
-    the training.  Returns the :class:`FlatArrays`; its ``grads`` attribute
-    is the gradients' flat buffer of the same layout, ``grad_views`` its views
-    by gradient name (``dW1``, ``db1``, ...), ``compute`` the parameters in
-    the model's compute dtype (the same object unless the model computes in
-    bfloat16 over float32 masters: :func:`dlgpu.backend.precision.resolve_dtype`).
+    read from a file, unpickled) or ``dtype`` changed: the values are copied
+    in and ``parameters_`` gets the views, so user code that keeps the dict
+    sees the training.
     """
     params = model.parameters_
     flat = model.__dict__.get("_flat")
-    if flat is not None and flat.dtype_name == model.dtype and flat.holds(params):
+    if flat is not None and flat.setting == model.dtype and flat.holds(params):
         return flat
-    first = next(iter(params.values()))
-    xp = get_array_module(first)
-    flat = FlatArrays.packing(params, xp, first.dtype)
-    flat.grads = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=first.dtype))
-    flat.grad_views = {"d" + key: view for key, view in flat.grads.views.items()}
-    compute = resolve_dtype(model.dtype).compute
-    # Mixed precision: the step's products read a copy in the compute dtype, cast from
-    # the master parameters once a step (one kernel); else the parameters themselves.
-    if compute != first.dtype:
-        flat.compute_copy = FlatArrays(flat.layout, xp.empty(flat.layout.size, dtype=compute))
-    flat.dtype_name = model.dtype  # the setting the buffers were made for
+    flat = FlatParameters(params, get_array_module(next(iter(params.values()))), model.dtype)
     model.__dict__["_flat"] = flat
     params.clear()
     params.update(flat.views)  # the same dict object: references to it stay current
