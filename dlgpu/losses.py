@@ -12,6 +12,8 @@ slot, so a mini-batch's running cost costs one launch and no allocation.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .activations.kernels import KernelSpec, ReductionSpec, get_kernel, get_reduction_kernel
@@ -25,6 +27,7 @@ _LOSS_EXPRESSIONS = {
 }
 
 
+@functools.cache  # built once, not once a step
 def _total_spec(loss: str, weighted: bool) -> ReductionSpec:
     weight = ", T w" if weighted else ""
     term = f"({_LOSS_EXPRESSIONS[loss]})" + (" * w" if weighted else "")
@@ -45,6 +48,7 @@ _LOG_SUM_EXP = KernelSpec(
     lse[i] = top + log(sum);""", preamble="", scalars=())
 
 
+@functools.cache
 def _categorical_total_spec(weighted: bool) -> ReductionSpec:
     """sum_(k, i) y_ki (lse_i - z_ki) (* w_i), lse : (1, m) the columns' log-sum-exp."""
     weight = ", T w" if weighted else ""

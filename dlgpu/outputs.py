@@ -23,6 +23,8 @@ heads (their text below), so A[L] is never stored.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .activations import Sigmoid
@@ -58,14 +60,16 @@ class _ElementwiseHead:
     def activate_cpu_(self, A):
         return A
 
-    def gradient_spec(self, weighted: bool) -> KernelSpec:
+    @classmethod
+    @functools.cache  # built once per head and weighting, not once a step
+    def gradient_spec(cls, weighted: bool) -> KernelSpec:
         weight = ", T w" if weighted else ""
-        error = f"({self.cuda_output} - y)" + (" * w" if weighted else "")
+        error = f"({cls.cuda_output} - y)" + (" * w" if weighted else "")
         # dz in its own type D: the compute dtype, bfloat16 under mixed precision
-        return KernelSpec(name=f"dlgpu_{self.name}_head{'_weighted' if weighted else ''}",
+        return KernelSpec(name=f"dlgpu_{cls.name}_head{'_weighted' if weighted else ''}",
                           in_params=f"T b, T y{weight}, T s", out_params="T z, D dz",
                           operation=f"z = z + b; dz = D(({error}) * s);",
-                          preamble=self.cuda_preamble, scalars=("s",))
+                          preamble=cls.cuda_preamble, scalars=("s",))
 
     def gradient_(self, Z, b, T, dZ, weights=None, weight_sum=None):
         """Z += b in place and dZ = (g(Z) - T) / m (weighted: * w / sum w); returns dZ.
@@ -245,6 +249,7 @@ class SoftmaxOutput(_Classifier):
         return T.argmax(axis=0).reshape(1, -1).astype(np.int64)
 
 
+@functools.cache
 def _softmax_head_spec(weighted: bool) -> KernelSpec:
     """Column i of Z : (C, m): z += b, then dz = (softmax(z) - y) (* w_i) * s."""
     weight = ", raw T w" if weighted else ""
