@@ -15,13 +15,12 @@ median of ``--repeats`` runs.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 
 import numpy as np
 
 import dlgpu
+from dlgpu.bench.machine import cpu_model, usable_cpus
 from dlgpu.datasets import load_digits, train_test_split
 
 #: (label, DeepNN settings beyond the shared ones)
@@ -37,14 +36,6 @@ SETTINGS = [
 ]
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            name = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        name = platform.processor() or "CPU"
-    return f"{name}, {os.cpu_count()} cores"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -59,7 +50,7 @@ def main() -> None:
                   epochs=args.epochs, seed=0, dtype=args.dtype, preprocess="standardize")
     print(f"digits: m = {X.shape[1]} to train, {Xt.shape[1]} held out; "
           f"{shared['layer_dims']} relu/softmax, batches of 32, {args.epochs} epochs, "
-          f"{args.dtype}, backend {dlgpu.get_backend()}, {_cpu()}, "
+          f"{args.dtype}, backend {dlgpu.get_backend()}, {cpu_model()}, {usable_cpus()} cores, "
           f"target cost {args.target}, median of {args.repeats}\n")
     print(f"| setting | epochs to cost < {args.target} | seconds to it | final cost "
           f"| held-out accuracy |")

@@ -31,14 +31,13 @@ are float32's, which the output says.  Needs scikit-learn and ml_dtypes
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
 import numpy as np
 
 import dlgpu
+from dlgpu.bench.machine import cpu_model, usable_cpus
 from dlgpu.datasets import load_digits, train_test_split
 
 #: (label, DeepNN settings of the precision)
@@ -48,14 +47,6 @@ SETTINGS = [
     ('float32, matmul_precision="high" (TF32)', dict(dtype="float32", matmul_precision="high")),
 ]
 
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            name = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        name = platform.processor() or "CPU"
-    return f"{name}, {os.cpu_count()} cores"
 
 
 def digits(epochs: int):
@@ -119,8 +110,8 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown problem(s) {unknown}; choose from {', '.join(makers)}")
     backend = dlgpu.get_backend()
-    print(f"dlgpu {dlgpu.__version__}, backend {backend}, {_cpu()}; median of {args.seeds} "
-          f"seeds; digits: {args.digits_epochs} epochs, synthetic: "
+    print(f"dlgpu {dlgpu.__version__}, backend {backend}, {cpu_model()}, "
+          f"{usable_cpus()} cores; median of {args.seeds} seeds; digits: {args.digits_epochs} epochs, synthetic: "
           f"{args.synthetic_epochs} epochs\n")
     print("| problem | setting | held-out accuracy (median) | min - max | accuracy - float32's "
           "| final training cost (median) | seconds per fit |")
